@@ -1,0 +1,29 @@
+# Two commands set everything up on a fresh machine: `make play` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install play test bench clean
+
+install: $(STAMP)
+
+# torch is pinned here (not in pyproject) so that the local CPU wheel is used and no CUDA
+# packages are pulled; the extras then find it installed and keep it.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[hf,train,dev]"
+	touch $(STAMP)
+
+play: install
+	$(BIN)/gamelang play taboo
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/compile.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
