@@ -1,0 +1,84 @@
+"""Compiling a game file: load, check, build the machine. The one entry point tools use."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .lang.checks import check
+from .lang.diagnostics import Diagnostic, render_text
+from .lang.loader import LoadedSpec, load_spec
+from .machine import Machine, MachineBuilder
+
+
+class GameError(Exception):
+    """A game that cannot be compiled; carries its diagnostics."""
+
+    def __init__(self, result: "CompileResult") -> None:
+        self.result = result
+        super().__init__(result.render())
+
+
+@dataclass
+class CompileResult:
+    """The outcome of compiling one file."""
+
+    loaded: LoadedSpec
+    machine: Machine | None
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """All diagnostics, sorted by position."""
+        return self.loaded.diags.sorted()
+
+    @property
+    def ok(self) -> bool:
+        """Whether the game compiled (warnings allowed)."""
+        return self.machine is not None
+
+    def sources(self) -> dict[str, str]:
+        """Source texts by display path, for rendering diagnostics."""
+        out = {self.loaded.display: self.loaded.source.text if self.loaded.source else ""}
+        base = Path(self.loaded.display).parent
+        for d in self.diagnostics:
+            if d.path not in out:
+                try:
+                    out[d.path] = (self.loaded.base_dir / Path(d.path).relative_to(base)).read_text(encoding="utf-8")
+                except (OSError, ValueError, UnicodeDecodeError):
+                    out[d.path] = ""
+        return out
+
+    def render(self) -> str:
+        """The diagnostics as text, with source lines and carets."""
+        return render_text(self.diagnostics, self.sources())
+
+
+def compile_file(path: Path, display: str | None = None) -> CompileResult:
+    """Compile a game file. Raises OSError only if the file cannot be opened."""
+    loaded = load_spec(path, display)
+    return compile_loaded(loaded)
+
+
+def compile_loaded(loaded: LoadedSpec) -> CompileResult:
+    """Check a loaded spec and, if it has no errors, build its machine."""
+    analysis = check(loaded)
+    if analysis is None or loaded.diags.has_errors:
+        return CompileResult(loaded, None)
+    return CompileResult(loaded, MachineBuilder(loaded, analysis, content_hash(loaded, analysis.files)).build())
+
+
+def content_hash(loaded: LoadedSpec, files: dict[str, str]) -> str:
+    """A hash of everything that defines the game: its text, the files it reads, its instances."""
+    h = hashlib.sha256()
+    h.update((loaded.source.text if loaded.source else "").encode())
+    for name in sorted(files):
+        h.update(name.rsplit("/", 1)[-1].encode())
+        h.update(files[name].encode())
+    spec = loaded.spec
+    if spec is not None and spec.instances is not None:
+        try:
+            h.update((loaded.base_dir / spec.instances.file).read_bytes())
+        except OSError:
+            pass
+    return h.hexdigest()[:16]

@@ -1,0 +1,139 @@
+"""The state machine of a game as a picture: Mermaid or Graphviz DOT text.
+
+Edges are the `goto`s and `end`s of each state, labelled with the conditions that guard them,
+plus the failure exits of `parse` and `check` (abort, lose, re-prompt).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .lang import expr as ex
+from .lang.spec import Check, End, GameSpec, Goto, If, LoseFailure, Parse, Reprompt, Statement
+
+OUTCOMES = ("win", "lose", "abort")
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One transition: from a state to a state or an outcome."""
+
+    source: str
+    target: str  # a state name, or 'win' / 'lose' / 'abort' when ``to_outcome``
+    label: str
+    to_outcome: bool = False
+
+
+def edges(spec: GameSpec) -> list[Edge]:
+    """Every transition of the game, in declaration order."""
+    out: list[Edge] = []
+    for name, body in spec.states.items():
+        _walk(name, body, [], out)
+    return out
+
+
+def _walk(state: str, body: list[Statement], guards: list[str], out: list[Edge]) -> None:
+    for stmt in body:
+        label = " and ".join(guards)
+        if isinstance(stmt, Goto):
+            out.append(Edge(state, stmt.goto, label))
+            return
+        if isinstance(stmt, End):
+            out.append(Edge(state, stmt.end, label, True))
+            return
+        if isinstance(stmt, (Parse, Check)):
+            what = f"parse {stmt.parse} fails" if isinstance(stmt, Parse) else _negated(stmt.check)
+            failure = stmt.otherwise
+            if isinstance(failure, Reprompt):
+                out.append(Edge(state, state, f"{what}: reprompt (at most {failure.reprompt})"))
+                kind = "lose" if isinstance(failure.then, LoseFailure) else "abort"
+                out.append(Edge(state, kind, f"{what} {failure.reprompt + 1} times", True))
+            else:
+                kind = "lose" if isinstance(failure, LoseFailure) else "abort"
+                out.append(Edge(state, kind, what, True))
+        if isinstance(stmt, If):
+            _walk(state, stmt.then, guards + [ex.unparse(stmt.cond)], out)
+            _walk(state, stmt.otherwise, guards + [_negated(stmt.cond)], out)
+            if _leaves(stmt.then) and _leaves(stmt.otherwise):
+                return
+    # falling off the end is a checker error; nothing to draw
+
+
+def _negated(cond: ex.Expr) -> str:
+    """The text of `not cond`, without a double negation."""
+    if isinstance(cond, ex.Unary) and cond.op == "not":
+        return ex.unparse(cond.operand)
+    return f"not ({ex.unparse(cond)})"
+
+
+def _leaves(body: list[Statement]) -> bool:
+    for stmt in body:
+        if isinstance(stmt, (Goto, End)):
+            return True
+        if isinstance(stmt, If) and _leaves(stmt.then) and _leaves(stmt.otherwise):
+            return True
+    return False
+
+
+def _mermaid_label(text: str) -> str:
+    for ch, code in (("#", "#35;"), (":", "#58;"), (";", "#59;"), ('"', "#quot;"), ("\n", " ")):
+        text = text.replace(ch, code)
+    return text
+
+
+def to_mermaid(spec: GameSpec) -> str:
+    """A Mermaid stateDiagram-v2 of the game."""
+    lines = ["stateDiagram-v2", f"    %% {spec.name}"]
+    if spec.start_state:
+        lines.append(f"    [*] --> {spec.start_state}")
+    used: set[str] = set()
+    for e in _dedupe(edges(spec)):
+        target = f"end_{e.target}" if e.to_outcome else e.target
+        if e.to_outcome:
+            used.add(e.target)
+        label = f" : {_mermaid_label(e.label)}" if e.label else ""
+        lines.append(f"    {e.source} --> {target}{label}")
+    for outcome in OUTCOMES:
+        if outcome in used:
+            lines.append(f'    state "{outcome}" as end_{outcome}')
+            lines.append(f"    end_{outcome} --> [*]")
+            lines.append(f"    class end_{outcome} {outcome}")
+    lines += ["    classDef win fill:#c8f7c5", "    classDef lose fill:#f7d4c5", "    classDef abort fill:#e0e0e0"]
+    return "\n".join(lines) + "\n"
+
+
+def _dot_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def to_dot(spec: GameSpec) -> str:
+    """A Graphviz digraph of the game."""
+    lines = [f"digraph {_dot_quote(spec.name)} {{", "  rankdir=LR;", "  node [shape=box, style=rounded];",
+             '  start [shape=point, label=""];']
+    if spec.start_state:
+        lines.append(f"  start -> {_dot_quote(spec.start_state)};")
+    colours = {"win": "palegreen", "lose": "lightsalmon", "abort": "lightgrey"}
+    used: set[str] = set()
+    for e in _dedupe(edges(spec)):
+        target = f"end_{e.target}" if e.to_outcome else e.target
+        if e.to_outcome:
+            used.add(e.target)
+        label = f" [label={_dot_quote(e.label)}]" if e.label else ""
+        lines.append(f"  {_dot_quote(e.source)} -> {_dot_quote(target)}{label};")
+    for outcome in OUTCOMES:
+        if outcome in used:
+            lines.append(f'  {_dot_quote("end_" + outcome)} [label="{outcome}", shape=doublecircle, style=filled, '
+                         f'fillcolor={colours[outcome]}];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _dedupe(items: list[Edge]) -> list[Edge]:
+    seen: set[Edge] = set()
+    out = []
+    for e in items:
+        if e not in seen:
+            seen.add(e)
+            out.append(e)
+    return out
+

@@ -1,0 +1,260 @@
+"""The expression language: syntax tree, canonical printing, and building from parse trees.
+
+Expressions are small, typed and side-effect free. They are never evaluated with Python's
+``eval``: :mod:`gamelang.lang.evaluate` compiles a checked tree into closures.
+
+Positions in a tree are relative to the text of the expression (line 1, column 1 is its first
+character); a :class:`~gamelang.lang.source.TextPos` maps them back into the game file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lark import Token, Tree
+
+from .diagnostics import SourcePos
+
+
+@dataclass(frozen=True)
+class Expr:
+    """Base of expression nodes. ``pos`` is not part of equality: a game written twice
+    with different spacing has equal expressions."""
+
+    pos: SourcePos = field(compare=False, repr=False, kw_only=True, default=SourcePos(1, 1))
+
+    def __str__(self) -> str:
+        return unparse(self)
+
+
+@dataclass(frozen=True)
+class Lit(Expr):
+    """A literal: int, float, str or bool."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Name(Expr):
+    """A name: an instance field, constant, variable, move or built-in."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Field(Expr):
+    """Field access on a record: ``clue.text``."""
+
+    obj: Expr
+    name: str
+
+
+@dataclass(frozen=True)
+class Index(Expr):
+    """Indexing a list, string or map: ``words[0]``, ``scores["a"]``."""
+
+    obj: Expr
+    index: Expr
+
+
+@dataclass(frozen=True)
+class Call(Expr):
+    """A call of a built-in function."""
+
+    func: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class IfExpr(Expr):
+    """``if(cond, then, else)``: only the chosen branch is evaluated."""
+
+    cond: Expr
+    then: Expr
+    other: Expr
+
+
+@dataclass(frozen=True)
+class ListLit(Expr):
+    """``[a, b, c]``."""
+
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class MapLit(Expr):
+    """``{"key": value, ...}``."""
+
+    entries: tuple[tuple[str, Expr], ...]
+
+
+@dataclass(frozen=True)
+class Unary(Expr):
+    """``-x`` or ``not x``."""
+
+    op: str
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Binary(Expr):
+    """A binary operation: arithmetic, comparison, ``and``/``or``, ``in``/``not in``."""
+
+    op: str
+    left: Expr
+    right: Expr
+
+
+# Binding strength of operators, weakest first; used to print only the parentheses needed.
+PRECEDENCE = {
+    "or": 1, "and": 2, "not": 3,
+    "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "in": 4, "not in": 4,
+    "+": 5, "-": 5, "*": 6, "/": 6, "//": 6, "%": 6, "neg": 7,
+}
+
+
+def unparse(e: Expr, parent: int = 0) -> str:
+    """The canonical text of an expression (parsing it again gives an equal tree)."""
+    if isinstance(e, Lit):
+        if isinstance(e.value, bool):
+            return "true" if e.value else "false"
+        if isinstance(e.value, str):
+            return _quote(e.value)
+        return repr(e.value)
+    if isinstance(e, Name):
+        return e.name
+    if isinstance(e, Field):
+        return f"{unparse(e.obj, 8)}.{e.name}"
+    if isinstance(e, Index):
+        return f"{unparse(e.obj, 8)}[{unparse(e.index)}]"
+    if isinstance(e, Call):
+        return f"{e.func}({', '.join(unparse(a) for a in e.args)})"
+    if isinstance(e, IfExpr):
+        return f"if({unparse(e.cond)}, {unparse(e.then)}, {unparse(e.other)})"
+    if isinstance(e, ListLit):
+        return "[" + ", ".join(unparse(i) for i in e.items) + "]"
+    if isinstance(e, MapLit):
+        return "{" + ", ".join(f"{_quote(k)}: {unparse(v)}" for k, v in e.entries) + "}"
+    if isinstance(e, Unary):
+        prec = PRECEDENCE["neg" if e.op == "-" else "not"]
+        inner = unparse(e.operand, prec)
+        text = f"-{inner}" if e.op == "-" else f"not {inner}"
+        return f"({text})" if prec < parent else text
+    if isinstance(e, Binary):
+        prec = PRECEDENCE[e.op]
+        # left-associative: the right operand needs parentheses at equal precedence
+        text = f"{unparse(e.left, prec)} {e.op} {unparse(e.right, prec + 1)}"
+        return f"({text})" if prec < parent else text
+    raise TypeError(f"not an expression: {e!r}")
+
+
+def _quote(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}
+
+
+def _unescape(match: re.Match) -> str:
+    code = match.group(1)
+    if code.startswith("u") and len(code) == 5:
+        return chr(int(code[1:], 16))
+    return _SIMPLE_ESCAPES.get(code, code)
+
+
+def unquote(token: str) -> str:
+    """The value of a string token: quotes removed, backslash escapes read."""
+    body = token[1:-1]
+    return _ESCAPE.sub(_unescape, body) if "\\" in body else body
+
+
+def walk(e: Expr):
+    """Yield ``e`` and every expression inside it."""
+    yield e
+    if isinstance(e, (Field,)):
+        yield from walk(e.obj)
+    elif isinstance(e, Index):
+        yield from walk(e.obj)
+        yield from walk(e.index)
+    elif isinstance(e, Call):
+        for a in e.args:
+            yield from walk(a)
+    elif isinstance(e, IfExpr):
+        yield from walk(e.cond)
+        yield from walk(e.then)
+        yield from walk(e.other)
+    elif isinstance(e, ListLit):
+        for i in e.items:
+            yield from walk(i)
+    elif isinstance(e, MapLit):
+        for _, v in e.entries:
+            yield from walk(v)
+    elif isinstance(e, Unary):
+        yield from walk(e.operand)
+    elif isinstance(e, Binary):
+        yield from walk(e.left)
+        yield from walk(e.right)
+
+
+def names_in(e: Expr) -> set[str]:
+    """All plain names an expression reads."""
+    return {n.name for n in walk(e) if isinstance(n, Name)}
+
+
+# ------------------------------------------------------------------ building from parse trees
+
+def _pos(node: Tree | Token) -> SourcePos:
+    if isinstance(node, Token):
+        return SourcePos(node.line, node.column, node.end_line, max(node.column, (node.end_column or 1) - 1))
+    m = node.meta
+    if getattr(m, "empty", True):
+        return SourcePos(1, 1)
+    return SourcePos(m.line, m.column, m.end_line, max(1, m.end_column - 1))
+
+
+def build(node: Tree | Token) -> Expr:
+    """Build an expression from a parse tree of the ``expr`` rule."""
+    p = _pos(node)
+    if isinstance(node, Token):  # a bare token can only be a parenthesised atom's content
+        raise ValueError(f"unexpected token {node!r}")
+    kind, ch = node.data, node.children
+    if kind == "int_lit":
+        return Lit(int(ch[0]), pos=p)
+    if kind == "float_lit":
+        return Lit(float(ch[0]), pos=p)
+    if kind == "str_lit":
+        return Lit(unquote(str(ch[0])), pos=p)
+    if kind == "true":
+        return Lit(True, pos=p)
+    if kind == "false":
+        return Lit(False, pos=p)
+    if kind == "name":
+        return Name(str(ch[0]), pos=p)
+    if kind == "field":
+        return Field(build(ch[0]), str(ch[1]), pos=p)
+    if kind == "index":
+        return Index(build(ch[0]), build(ch[1]), pos=p)
+    if kind == "call":
+        return Call(str(ch[0]), tuple(build(a) for a in ch[1:] if a is not None), pos=p)
+    if kind == "if_expr":
+        return IfExpr(build(ch[0]), build(ch[1]), build(ch[2]), pos=p)
+    if kind == "list_lit":
+        return ListLit(tuple(build(a) for a in ch if a is not None), pos=p)
+    if kind == "map_lit":
+        return MapLit(tuple((unquote(str(m.children[0])), build(m.children[1])) for m in ch if m is not None), pos=p)
+    if kind == "neg":
+        return Unary("-", build(ch[1]), pos=p)
+    if kind == "not_":
+        return Unary("not", build(ch[0]), pos=p)
+    if kind in ("or_", "and_"):
+        return Binary(kind[:-1], build(ch[0]), build(ch[1]), pos=p)
+    if kind in ("binary", "compare"):
+        return Binary(str(ch[1]), build(ch[0]), build(ch[2]), pos=p)
+    if kind == "in_":
+        return Binary("in", build(ch[0]), build(ch[1]), pos=p)
+    if kind == "not_in":
+        return Binary("not in", build(ch[0]), build(ch[1]), pos=p)
+    raise ValueError(f"unknown expression node {kind}")

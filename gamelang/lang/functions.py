@@ -1,0 +1,463 @@
+"""The whitelisted functions of the expression language (also available in templates).
+
+Each function has one or more typed signatures, checked at compile time, and an implementation
+that is bounded in time and in the size of what it returns.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable
+
+from .types import ANY, BOOL, FLOAT, INT, STR, AnyT, ListT, MapT, NothingT, Type, TypeVar
+
+#: Longest string and list a function may build; past this an expression fails instead.
+MAX_TEXT = 200_000
+MAX_ITEMS = 20_000
+#: edit_distance is quadratic: its inputs are capped.
+MAX_EDIT_INPUT = 1_000
+
+
+class EvalError(Exception):
+    """An expression failed at run time (division by zero, index out of range, ...)."""
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Parameter types and result type; may use type variables T and U."""
+
+    params: tuple[Type, ...]
+    result: Type
+
+
+@dataclass(frozen=True)
+class Function:
+    """A built-in function: name, signatures, implementation, one-line description."""
+
+    name: str
+    signatures: tuple[Signature, ...]
+    impl: Callable[..., Any]
+    doc: str
+
+
+FUNCTIONS: dict[str, Function] = {}
+
+T, U = TypeVar("T"), TypeVar("U")
+NUM = TypeVar("N")  # int or float, checked by the unifier
+
+
+def _sig(spec: str) -> Signature:
+    """Parse 'str, list[T] -> bool' into a Signature."""
+    params_text, result_text = spec.split("->")
+    params = tuple(_type(p.strip()) for p in _split_top(params_text) if p.strip())
+    return Signature(params, _type(result_text.strip()))
+
+
+def _split_top(text: str) -> list[str]:
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+            continue
+        depth += ch in "[{"
+        depth -= ch in "]}"
+        cur += ch
+    parts.append(cur)
+    return parts
+
+
+def _type(text: str) -> Type:
+    simple = {"str": STR, "int": INT, "float": FLOAT, "bool": BOOL, "T": T, "U": U, "N": NUM, "any": ANY}
+    if text in simple:
+        return simple[text]
+    if text.startswith("list[") and text.endswith("]"):
+        return ListT(_type(text[5:-1]))
+    if text.startswith("map[str, ") and text.endswith("]"):
+        return MapT(_type(text[9:-1]))
+    raise ValueError(f"bad signature type {text}")
+
+
+def builtin(name: str, *signatures: str, doc: str) -> Callable[[Callable], Callable]:
+    """Register a function under ``name`` with its signatures."""
+
+    def register(fn: Callable) -> Callable:
+        FUNCTIONS[name] = Function(name, tuple(_sig(s) for s in signatures), fn, doc)
+        return fn
+
+    return register
+
+
+# ------------------------------------------------------------------ signature matching
+
+def _bind(param: Type, arg: Type, env: dict[str, Type]) -> bool:
+    if isinstance(arg, AnyT):
+        return True
+    if isinstance(param, TypeVar):
+        if param.name == "N" and arg not in (INT, FLOAT) and not isinstance(arg, (AnyT,)):
+            return False
+        bound = env.get(param.name)
+        if bound is None or isinstance(bound, NothingT):
+            env[param.name] = arg
+            return True
+        if isinstance(arg, NothingT) or arg.fits(bound):
+            return True
+        if bound.fits(arg):
+            env[param.name] = arg
+            return True
+        return False
+    if isinstance(arg, NothingT):
+        return True
+    if isinstance(param, ListT):
+        return isinstance(arg, ListT) and _bind(param.item, arg.item, env)
+    if isinstance(param, MapT):
+        return isinstance(arg, MapT) and _bind(param.value, arg.value, env)
+    return arg.fits(param)
+
+
+def _subst(t: Type, env: dict[str, Type]) -> Type:
+    if isinstance(t, TypeVar):
+        bound = env.get(t.name, ANY)
+        return ANY if isinstance(bound, NothingT) and t.name != "T" else bound
+    if isinstance(t, ListT):
+        return ListT(_subst(t.item, env))
+    if isinstance(t, MapT):
+        return MapT(_subst(t.value, env))
+    return t
+
+
+def result_type(fn: Function, args: list[Type]) -> Type | None:
+    """The result type of calling ``fn`` with arguments of these types, or None if no signature fits."""
+    for sig in fn.signatures:
+        if len(sig.params) != len(args):
+            continue
+        env: dict[str, Type] = {}
+        if all(_bind(p, a, env) for p, a in zip(sig.params, args)):
+            return _subst(sig.result, env)
+    return None
+
+
+def describe_signatures(fn: Function) -> str:
+    """`len(str) -> int; len(list[T]) -> int` for error messages and docs."""
+    return "; ".join(f"{fn.name}({', '.join(map(str, s.params))}) -> {s.result}" for s in fn.signatures)
+
+
+# ------------------------------------------------------------------ helpers
+
+def _text(s: str) -> str:
+    if len(s) > MAX_TEXT:
+        raise EvalError(f"text would be {len(s):,} characters long; the limit is {MAX_TEXT:,}")
+    return s
+
+
+def _items(items: list) -> list:
+    if len(items) > MAX_ITEMS:
+        raise EvalError(f"list would have {len(items):,} items; the limit is {MAX_ITEMS:,}")
+    return items
+
+
+_WORD = re.compile(r"\w+(?:[-']\w+)*", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer  # small, pure Python; loaded when a game first stems a word
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word.lower())
+
+
+def _strip_punctuation(text: str) -> str:
+    return "".join(ch for ch in text if not unicodedata.category(ch).startswith("P"))
+
+
+def _normalised_stems(text: str, ignore: frozenset[str] = frozenset()) -> list[str]:
+    words = _strip_punctuation(text.lower()).split()
+    return [_stem(w) for w in words if w not in ignore]
+
+
+# ------------------------------------------------------------------ the functions
+
+@builtin("len", "str -> int", "list[T] -> int", "map[str, T] -> int", doc="Length of a text, list or map.")
+def _len(x):
+    return len(x)
+
+
+@builtin("lower", "str -> str", doc="The text in lower case.")
+def _lower(s):
+    return s.lower()
+
+
+@builtin("upper", "str -> str", doc="The text in upper case.")
+def _upper(s):
+    return s.upper()
+
+
+@builtin("strip", "str -> str", doc="The text without leading and trailing white space.")
+def _strip(s):
+    return s.strip()
+
+
+@builtin("strip_punctuation", "str -> str", doc="The text without punctuation characters.")
+def _strip_punct(s):
+    return _strip_punctuation(s)
+
+
+@builtin("stem", "str -> str", doc="The English Snowball stem of a word, in lower case.")
+def _stem_fn(s):
+    return _stem(s.strip())
+
+
+@builtin("words", "str -> list[str]", doc="The words of a text (letters, digits, inner - and ').")
+def _words(s):
+    return _items(_WORD.findall(s))
+
+
+@builtin("split", "str -> list[str]", "str, str -> list[str]",
+         doc="Split a text on white space, or on a separator.")
+def _split(s, sep=None):
+    if sep == "":
+        raise EvalError("split: the separator is empty")
+    return _items(s.split(sep))
+
+
+@builtin("join", "list[str], str -> str", doc="Join texts with a separator.")
+def _join(items, sep):
+    return _text(sep.join(items))
+
+
+@builtin("replace", "str, str, str -> str", doc="Replace every occurrence of a text by another.")
+def _replace(s, old, new):
+    if old == "":
+        raise EvalError("replace: the text to replace is empty")
+    if new and len(s) // len(old) * len(new) > MAX_TEXT:
+        raise EvalError("replace: the result would be too long")
+    return _text(s.replace(old, new))
+
+
+@builtin("is_alpha", "str -> bool", doc="Whether the text is non-empty and made of letters only.")
+def _is_alpha(s):
+    return s.isalpha()
+
+
+@builtin("is_digit", "str -> bool", doc="Whether the text is non-empty and made of digits only.")
+def _is_digit(s):
+    return s.isdigit()
+
+
+@builtin("startswith", "str, str -> bool", doc="Whether a text starts with a prefix.")
+def _startswith(s, prefix):
+    return s.startswith(prefix)
+
+
+@builtin("endswith", "str, str -> bool", doc="Whether a text ends with a suffix.")
+def _endswith(s, suffix):
+    return s.endswith(suffix)
+
+
+@builtin("contains_any", "str, list[str] -> bool", doc="Whether the text contains any of the texts (ignoring case).")
+def _contains_any(s, needles):
+    low = s.lower()
+    return any(n.lower() in low for n in needles if n)
+
+
+@builtin("mentions_any", "str, list[str] -> bool", "str, list[str], list[str] -> bool",
+         doc="Whether any word of the text has the stem of any of the words; punctuation and case are "
+             "ignored, and so are the words of the optional third list (stop words).")
+def _mentions_any(text, words, ignore=()):
+    skip = frozenset(w.lower() for w in ignore)
+    stems = set(_normalised_stems(text, skip))
+    for w in words:
+        target = _normalised_stems(w)
+        if not target:
+            continue
+        if len(target) == 1 and target[0] in stems:
+            return True
+        if len(target) > 1 and " ".join(target) in " ".join(_normalised_stems(text)):
+            return True
+    return False
+
+
+@builtin("edit_distance", "str, str -> int", doc="Levenshtein distance between two texts (each at most 1000 characters).")
+def _edit_distance(a, b):
+    if len(a) > MAX_EDIT_INPUT or len(b) > MAX_EDIT_INPUT:
+        raise EvalError(f"edit_distance: inputs are limited to {MAX_EDIT_INPUT} characters")
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+@builtin("letter_feedback", "str, str -> list[str]",
+         doc="Wordle feedback for a guess against a target: per letter 'green' (right place), 'yellow' "
+             "(elsewhere in the word, counting repeated letters once each) or 'red'.")
+def _letter_feedback(guess, target):
+    guess, target = guess.lower(), target.lower()
+    if len(guess) != len(target):
+        raise EvalError(f"letter_feedback: guess and target differ in length ({len(guess)} vs {len(target)})")
+    result = ["red"] * len(guess)
+    unused: list[str | None] = list(target)
+    for i, (g, t) in enumerate(zip(guess, target)):
+        if g == t:
+            result[i] = "green"
+            unused[i] = None
+    for i, g in enumerate(guess):
+        if result[i] != "green" and g in unused:
+            result[i] = "yellow"
+            unused[unused.index(g)] = None
+    return result
+
+
+@builtin("count", "list[T], T -> int", "str, str -> int", doc="How often an item (or a text) occurs.")
+def _count(xs, x):
+    if isinstance(xs, str) and x == "":
+        raise EvalError("count: the text to count is empty")
+    return xs.count(x)
+
+
+@builtin("index_of", "list[T], T -> int", doc="The position of the first occurrence of an item, or -1.")
+def _index_of(xs, x):
+    return xs.index(x) if x in xs else -1
+
+
+@builtin("sorted", "list[T] -> list[T]", doc="The items in ascending order.")
+def _sorted(xs):
+    try:
+        return sorted(xs)
+    except TypeError:
+        raise EvalError("sorted: the items cannot be compared") from None
+
+
+@builtin("unique", "list[T] -> list[T]", doc="The items without repetitions, in first-seen order.")
+def _unique(xs):
+    out = []
+    for x in xs:
+        if x not in out:
+            out.append(x)
+    return out
+
+
+@builtin("reversed", "list[T] -> list[T]", "str -> str", doc="The items (or characters) in reverse order.")
+def _reversed(xs):
+    return xs[::-1]
+
+
+@builtin("slice", "list[T], int, int -> list[T]", "str, int, int -> str",
+         doc="Items (or characters) from a start position up to, not including, an end position.")
+def _slice(xs, start, end):
+    return xs[start:end]
+
+
+@builtin("sum", "list[N] -> N", doc="The sum of numbers.")
+def _sum(xs):
+    return sum(xs)
+
+
+@builtin("mean", "list[N] -> float", doc="The mean of numbers (0.0 for an empty list).")
+def _mean(xs):
+    return sum(xs) / len(xs) if xs else 0.0
+
+
+@builtin("min", "list[T] -> T", "T, T -> T", doc="The smallest of a list, or of two values.")
+def _min(*args):
+    return _extreme(min, args)
+
+
+@builtin("max", "list[T] -> T", "T, T -> T", doc="The largest of a list, or of two values.")
+def _max(*args):
+    return _extreme(max, args)
+
+
+def _extreme(pick, args):
+    values = args[0] if len(args) == 1 else args
+    if not values:
+        raise EvalError(f"{pick.__name__} of an empty list")
+    try:
+        return pick(values)
+    except TypeError:
+        raise EvalError(f"{pick.__name__}: the values cannot be compared") from None
+
+
+@builtin("abs", "N -> N", doc="The absolute value.")
+def _abs(x):
+    return abs(x)
+
+
+@builtin("round", "N -> int", "N, int -> float", doc="Round to a whole number, or to a number of decimals.")
+def _round(x, digits=None):
+    return round(x) if digits is None else round(float(x), max(-10, min(digits, 10)))
+
+
+@builtin("int", "str -> int", "float -> int", "bool -> int", doc="A whole number from a text, a number or a bool.")
+def _int(x):
+    try:
+        if isinstance(x, str) and len(x.strip()) > 50:
+            raise ValueError
+        return int(x.strip()) if isinstance(x, str) else int(x)
+    except (ValueError, OverflowError):
+        raise EvalError(f"int: {x!r} is not a whole number") from None
+
+
+@builtin("float", "str -> float", "int -> float", doc="A number from a text or a whole number.")
+def _float(x):
+    try:
+        if isinstance(x, str) and len(x.strip()) > 50:
+            raise ValueError
+        return float(x)
+    except ValueError:
+        raise EvalError(f"float: {x!r} is not a number") from None
+
+
+@builtin("str", "any -> str", doc="A value as text.")
+def _str(x):
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    return _text(str(x))
+
+
+@builtin("keys", "map[str, T] -> list[str]", doc="The keys of a map, in insertion order.")
+def _keys(m):
+    return list(m.keys())
+
+
+@builtin("values", "map[str, T] -> list[T]", doc="The values of a map, in insertion order.")
+def _values(m):
+    return list(m.values())
+
+
+@builtin("get", "map[str, T], str, T -> T", doc="The value for a key, or a default if the key is absent.")
+def _get(m, key, default):
+    return m.get(key, default)
+
+
+@builtin("with_key", "map[str, T], str, T -> map[str, T]", doc="A copy of a map with one key set.")
+def _with_key(m, key, value):
+    if key not in m and len(m) >= MAX_ITEMS:
+        raise EvalError(f"with_key: a map may hold at most {MAX_ITEMS:,} keys")
+    return {**m, key: value}
+
+
+@builtin("any", "list[bool] -> bool", doc="Whether any item is true.")
+def _any(xs):
+    return any(xs)
+
+
+@builtin("all", "list[bool] -> bool", doc="Whether every item is true.")
+def _all(xs):
+    return all(xs)
+
+
+@builtin("range", "int -> list[int]", "int, int -> list[int]", doc="Whole numbers from a start (default 0) up to an end.")
+def _range(a, b=None):
+    start, end = (0, a) if b is None else (a, b)
+    return _items(list(range(start, min(end, start + MAX_ITEMS + 1))))

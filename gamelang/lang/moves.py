@@ -1,0 +1,165 @@
+"""Move parsers: how a reply becomes a typed record.
+
+* regex moves use RE2, which matches in linear time (no catastrophic backtracking on model
+  text); named groups become fields (str unless typed with ``as {n: int}``);
+* choice moves accept one option of a fixed list, ignoring case, surrounding space and final
+  punctuation; the record is ``{value, index}``;
+* json moves read one JSON object (bare, or in a ```json fence) and validate it against a
+  record type with pydantic.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import re2
+from pydantic import TypeAdapter, ValidationError
+
+from .spec import Move
+from .types import BOOL, FLOAT, INT, STR, RecordT, Type, to_annotation
+
+#: RE2 compiles within this much memory; a pattern that needs more is refused.
+RE2_MAX_MEM = 8 << 20
+
+
+class MoveError(Exception):
+    """A move whose declaration cannot be compiled (bad regex, bad group types)."""
+
+
+@dataclass
+class ParseResult:
+    """The outcome of parsing one reply: a record, or why it did not parse."""
+
+    ok: bool
+    value: dict[str, Any] | None = None
+    error: str | None = None
+
+
+def compile_regex(pattern: str, flags: str = ""):
+    """Compile under RE2 (linear time); raise MoveError with RE2's message if it does not compile."""
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = RE2_MAX_MEM
+    options.case_sensitive = "i" not in flags
+    options.dot_nl = "s" in flags
+    inline = "(?m)" if "m" in flags else ""
+    try:
+        return re2.compile(inline + pattern, options)
+    except re2.error as err:
+        message = err.args[0].decode() if err.args and isinstance(err.args[0], bytes) else str(err)
+        raise MoveError(f"regex does not compile under RE2: {message}") from None
+
+
+def move_type(move: Move) -> RecordT:
+    """The record type a move parses into (used by the type checker)."""
+    if move.kind == "regex":
+        groups = compile_regex(move.regex or "", move.flags).groupindex
+        return RecordT(tuple((g, move.types.get(g, STR)) for g in sorted(groups, key=groups.get)))
+    if move.kind == "choice":
+        return RecordT((("value", STR), ("index", INT)))
+    return RecordT(tuple((move.json_fields or {}).items()))
+
+
+class MoveParser:
+    """Parses replies for one move."""
+
+    def __init__(self, name: str, move: Move) -> None:
+        self.name, self.move, self.kind = name, move, move.kind
+        self.type = move_type(move)
+        if self.kind == "regex":
+            self.regex = compile_regex(move.regex or "", move.flags)
+            self.groups = [n for n, _ in self.type.fields]
+        elif self.kind == "choice":
+            self.options = {o.strip().lower(): (o, i) for i, o in enumerate(move.choice or [])}
+        else:
+            self.adapter = _adapter(self.type)
+
+    def describe(self) -> str:
+        """What the move expects, for messages."""
+        if self.kind == "regex":
+            return f"/{self.move.regex}/{self.move.flags}"
+        if self.kind == "choice":
+            return "one of: " + ", ".join(self.move.choice or [])
+        return "a JSON object " + str(self.type)
+
+    def parse(self, reply: str) -> ParseResult:
+        """Parse one reply."""
+        if self.kind == "regex":
+            return self._parse_regex(reply)
+        if self.kind == "choice":
+            return self._parse_choice(reply)
+        return self._parse_json(reply)
+
+    def _parse_regex(self, reply: str) -> ParseResult:
+        m = self.regex.search(reply.strip())
+        if m is None:
+            return ParseResult(False, error=f"the reply does not match {self.describe()}")
+        record: dict[str, Any] = {}
+        for name, t in self.type.fields:
+            text = m.group(name) or ""
+            try:
+                record[name] = _convert(text, t)
+            except ValueError:
+                return ParseResult(False, error=f"group '{name}' is {text!r}, not a {t}")
+        return ParseResult(True, record)
+
+    def _parse_choice(self, reply: str) -> ParseResult:
+        key = reply.strip().rstrip(".!").strip().lower()
+        if key not in self.options:
+            return ParseResult(False, error=f"the reply is not {self.describe()}")
+        value, index = self.options[key]
+        return ParseResult(True, {"value": value, "index": index})
+
+    def _parse_json(self, reply: str) -> ParseResult:
+        text = _json_object_text(reply)
+        if text is None:
+            return ParseResult(False, error="the reply holds no JSON object")
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as err:
+            message = getattr(err, "msg", "too deeply nested")
+            return ParseResult(False, error=f"the reply's JSON is invalid: {message}")
+        if not isinstance(data, dict):
+            return ParseResult(False, error="the reply's JSON is not an object")
+        try:
+            return ParseResult(True, self.adapter.validate_python(data))
+        except ValidationError as err:
+            first = err.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"]) or "the object"
+            return ParseResult(False, error=f"the reply's JSON does not fit {self.type}: {where}: {first['msg']}")
+
+
+def _convert(text: str, t: Type) -> Any:
+    if t == STR:
+        return text
+    if t == INT:
+        return int(text.strip())
+    if t == FLOAT:
+        return float(text.strip())
+    if t == BOOL:
+        low = text.strip().lower()
+        if low in ("true", "yes", "1"):
+            return True
+        if low in ("false", "no", "0"):
+            return False
+        raise ValueError(text)
+    raise ValueError(text)
+
+
+def _json_object_text(reply: str) -> str | None:
+    text = reply.strip()
+    if text.startswith("```"):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        text = text.rsplit("```", 1)[0]
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end < start:
+        return None
+    return text[start:end + 1]
+
+
+@lru_cache(maxsize=256)
+def _adapter(t: RecordT) -> TypeAdapter:
+    return TypeAdapter(to_annotation(t))

@@ -1,0 +1,378 @@
+"""The spec models: what a game says, independent of how it was written.
+
+Both front ends produce plain data of the shape below, and :class:`GameSpec` validates it. The
+shape is the YAML form of a game: ``gamelang schema`` prints its JSON schema, generated from
+these models, for editors. Expressions and types are held parsed, and compare by meaning, so
+the .game and YAML forms of one game give equal specs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal, Optional, Union
+
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PlainSerializer, PlainValidator,
+                      StringConstraints, Tag, WithJsonSchema, model_validator)
+
+from . import expr as ex
+from .parser import parse_expression, parse_type
+from .types import Type
+
+
+def _to_expr(value: Any) -> ex.Expr:
+    if isinstance(value, ex.Expr):
+        return value
+    if isinstance(value, str):
+        return parse_expression(value)
+    return ex_literal(value)
+
+
+def ex_literal(value: Any) -> ex.Expr:
+    """An expression for a plain data value (a YAML number, list, mapping)."""
+    if value is None:
+        raise ValueError("an expression is required here, got null")
+    if isinstance(value, (bool, int, float, str)):
+        return ex.Lit(value)
+    if isinstance(value, list):
+        return ex.ListLit(tuple(ex_literal(v) for v in value))
+    if isinstance(value, dict):
+        return ex.MapLit(tuple((str(k), ex_literal(v)) for k, v in value.items()))
+    raise ValueError(f"cannot use {type(value).__name__} as an expression")
+
+
+def _to_type(value: Any) -> Type:
+    if isinstance(value, Type):
+        return value
+    if isinstance(value, str):
+        return parse_type(value)
+    raise ValueError("a type is written as text, such as str, list[str] or {name: str}")
+
+
+Expression = Annotated[ex.Expr, PlainValidator(_to_expr), PlainSerializer(str, return_type=str),
+                       WithJsonSchema({"type": ["string", "number", "boolean", "array"], "description": "an expression"})]
+TypeExpr = Annotated[Type, PlainValidator(_to_type), PlainSerializer(str, return_type=str),
+                     WithJsonSchema({"type": "string", "description": "a type: str, int, float, bool, list[T], map[str, T], {a: T}"})]
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class Model(BaseModel):
+    """Base of spec models: unknown keys are errors, and the YAML keys are the aliases."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# ------------------------------------------------------------------ templates
+
+class TemplateRef(Model):
+    """A reference to a template declared with `template NAME ...`."""
+
+    template: Name
+
+
+class TemplateFile(Model):
+    """A template read from a file beside the game file."""
+
+    file: str
+
+
+#: Inline Jinja2 text, a named template, or a template file.
+Template = Union[str, TemplateRef, TemplateFile]
+
+
+# ------------------------------------------------------------------ declarations
+
+class Header(Model):
+    """`game NAME { version ... description ... }`."""
+
+    name: Name
+    version: Union[int, str] = 1
+    description: str = ""
+    languages: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+
+class FieldDecl(Model):
+    """A typed instance field with an optional default."""
+
+    type: TypeExpr
+    default: Optional[Expression] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"type": value} if isinstance(value, str) else value
+
+
+class InstancesDecl(Model):
+    """Where instances come from: a JSONL or JSON file, grouped into experiments by a field."""
+
+    file: str
+    by: Optional[Name] = None
+    id: Optional[Name] = None
+
+
+class Role(Model):
+    """A player's role: its system prompt, first message and optional persona field."""
+
+    system: Optional[Template] = None
+    intro: Optional[Template] = None
+    persona: Optional[Name] = None
+    description: str = ""
+
+
+class Const(Model):
+    """A constant: a value computed when the game is compiled, or read from a file."""
+
+    type: TypeExpr
+    value: Optional[Expression] = None
+    file: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "Const":
+        if (self.value is None) == (self.file is None):
+            raise ValueError("a constant needs exactly one of `value` and `file`")
+        return self
+
+
+class Var(Model):
+    """A typed game variable with its initial value."""
+
+    type: TypeExpr
+    init: Expression
+
+
+class Move(Model):
+    """How a role's reply becomes a move: a regex, a choice list, or a JSON object."""
+
+    by: Name
+    regex: Optional[str] = None
+    flags: Annotated[str, StringConstraints(pattern=r"^[ism]*$")] = ""
+    types: dict[Name, TypeExpr] = Field(default_factory=dict)
+    choice: Optional[list[str]] = None
+    json_fields: Optional[dict[Name, TypeExpr]] = Field(None, alias="json")
+
+    @model_validator(mode="after")
+    def _one_parser(self) -> "Move":
+        kinds = [k for k in ("regex", "choice", "json_fields") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("a move needs exactly one of `regex`, `choice` and `json`")
+        if (self.flags or self.types) and self.regex is None:
+            raise ValueError("`flags` and `types` apply to regex moves only")
+        if self.choice is not None and not self.choice:
+            raise ValueError("a choice move needs at least one option")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """'regex', 'choice' or 'json'."""
+        return "regex" if self.regex is not None else "choice" if self.choice is not None else "json"
+
+
+# ------------------------------------------------------------------ failures and statements
+
+def _failure_shorthand(value: Any) -> Any:
+    """`else: abort` in YAML means `else: {abort: null}`."""
+    return {value: None} if value in ("abort", "lose") else value
+
+
+def _key_of(keys: tuple[str, ...]):
+    def pick(value: Any) -> str | None:
+        if isinstance(value, dict):
+            return next((k for k in keys if k in value), None)
+        return next((k for k in keys if getattr(type(value), "KEY", None) == k), None)
+    return pick
+
+
+class AbortFailure(Model):
+    """End the episode as aborted (the player broke the format)."""
+
+    KEY: ClassVar[str] = "abort"
+    abort: Optional[str] = None
+
+
+class LoseFailure(Model):
+    """End the episode as lost."""
+
+    KEY: ClassVar[str] = "lose"
+    lose: Optional[str] = None
+
+
+#: `abort "reason"` or `lose "reason"`.
+EndFailure = Annotated[
+    Union[Annotated[AbortFailure, Tag("abort")], Annotated[LoseFailure, Tag("lose")]],
+    Discriminator(_key_of(("abort", "lose")), custom_error_type="invalid_failure",
+                  custom_error_message="expected `abort` or `lose`"),
+    BeforeValidator(_failure_shorthand),
+]
+
+
+class Reprompt(Model):
+    """Ask the same role again with a message, at most ``reprompt`` times, then give up."""
+
+    KEY: ClassVar[str] = "reprompt"
+    reprompt: Annotated[int, Field(ge=1, le=20)]
+    message: Template
+    then: Optional[EndFailure] = None
+
+
+#: What happens when a parse or check fails.
+Failure = Annotated[
+    Union[Annotated[AbortFailure, Tag("abort")], Annotated[LoseFailure, Tag("lose")],
+          Annotated[Reprompt, Tag("reprompt")]],
+    Discriminator(_key_of(("abort", "lose", "reprompt")), custom_error_type="invalid_failure",
+                  custom_error_message="expected `abort`, `lose` or `reprompt` after `else`"),
+    BeforeValidator(_failure_shorthand),
+]
+
+
+class Ask(Model):
+    """Ask a role for a reply, optionally sending it a message first."""
+
+    ask: Name
+    message: Optional[Template] = None
+
+
+class Parse(Model):
+    """Parse the last reply as a move; on failure abort (default), lose, or reprompt."""
+
+    parse: Name
+    otherwise: Optional[Failure] = Field(None, alias="else")
+
+
+class Check(Model):
+    """Check a rule; on failure abort (default), lose, or reprompt."""
+
+    check: Expression
+    otherwise: Optional[Failure] = Field(None, alias="else")
+
+
+class SetVar(Model):
+    """Assign a new value to a variable."""
+
+    var: Name = Field(alias="set")
+    to: Expression
+
+
+class Tell(Model):
+    """Send a role a message (it is merged with other messages until the role is asked)."""
+
+    tell: Name
+    message: Template
+
+
+class Reward(Model):
+    """Give a partial reward, to a role (default: the role asked last)."""
+
+    reward: Expression
+    to: Optional[Name] = None
+
+
+class Goto(Model):
+    """Move to another state."""
+
+    goto: Name
+
+
+class End(Model):
+    """End the episode with an outcome and an optional reason."""
+
+    end: Literal["win", "lose", "abort"]
+    reason: Optional[str] = None
+
+
+class If(Model):
+    """Run ``then`` if the condition holds, else ``else``."""
+
+    cond: Expression = Field(alias="if")
+    then: list["Statement"]
+    otherwise: list["Statement"] = Field(default_factory=list, alias="else")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        # YAML may say `{if: cond, goto: x}` or `{if: cond, end: win, reason: ...}` for one branch
+        if isinstance(value, dict) and "then" not in value:
+            branch = {k: v for k, v in value.items() if k in ("goto", "end", "reason")}
+            if branch:
+                rest = {k: v for k, v in value.items() if k not in branch}
+                return {**rest, "then": [branch]}
+        return value
+
+
+STATEMENT_KEYS = ("ask", "parse", "check", "set", "tell", "reward", "goto", "end", "if")
+
+Statement = Annotated[
+    Union[Annotated[Ask, Tag("ask")], Annotated[Parse, Tag("parse")], Annotated[Check, Tag("check")],
+          Annotated[SetVar, Tag("set")], Annotated[Tell, Tag("tell")], Annotated[Reward, Tag("reward")],
+          Annotated[Goto, Tag("goto")], Annotated[End, Tag("end")], Annotated[If, Tag("if")]],
+    Discriminator(lambda v: _statement_kind(v), custom_error_type="invalid_statement",
+                  custom_error_message="a statement is one of: " + ", ".join(STATEMENT_KEYS)),
+]
+
+
+def _statement_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if "if" in value:
+            return "if"
+        return next((k for k in STATEMENT_KEYS if k in value), None)
+    return {Ask: "ask", Parse: "parse", Check: "check", SetVar: "set", Tell: "tell", Reward: "reward",
+            Goto: "goto", End: "end", If: "if"}.get(type(value))
+
+
+If.model_rebuild()
+
+
+class Score(Model):
+    """How an episode is scored when it ends."""
+
+    main: Optional[Expression] = None
+    reward: Optional[Expression] = None
+    metrics: dict[Name, Expression] = Field(default_factory=dict)
+
+
+class Player(Model):
+    """A scripted reference player for one role: a reply template rendered with full knowledge."""
+
+    role: Name = Field(alias="for")
+    reply: Template
+
+
+class Limits(Model):
+    """Global bounds that make every episode end."""
+
+    requests: Optional[Annotated[int, Field(ge=1, le=100_000)]] = None
+    steps: Optional[Annotated[int, Field(ge=1, le=1_000_000)]] = None
+    reply_chars: Optional[Annotated[int, Field(ge=1, le=1_000_000)]] = None
+    reply_tokens: Optional[Annotated[int, Field(ge=1, le=100_000)]] = None
+    on_limit: Optional[EndFailure] = None
+
+
+class GameSpec(Model):
+    """A whole game."""
+
+    game: Header
+    instance: dict[Name, FieldDecl] = Field(default_factory=dict)
+    instances: Optional[InstancesDecl] = None
+    experiments: dict[Name, dict[Name, Expression]] = Field(default_factory=dict)
+    roles: dict[Name, Role] = Field(default_factory=dict)
+    templates: dict[Name, Template] = Field(default_factory=dict)
+    consts: dict[Name, Const] = Field(default_factory=dict)
+    vars: dict[Name, Var] = Field(default_factory=dict)
+    moves: dict[Name, Move] = Field(default_factory=dict)
+    states: dict[Name, list[Statement]] = Field(default_factory=dict)
+    score: Score = Field(default_factory=Score)
+    players: dict[Name, Player] = Field(default_factory=dict)
+    limits: Limits = Field(default_factory=Limits)
+
+    @property
+    def name(self) -> str:
+        """The game's registry name."""
+        return self.game.name
+
+    @property
+    def start_state(self) -> str | None:
+        """The first state declared: where every episode begins."""
+        return next(iter(self.states), None)
+
+
+#: Sections whose keys are names chosen by the author (used when pruning invalid entries).
+NAMED_SECTIONS = ("instance", "experiments", "roles", "templates", "consts", "vars", "moves", "states", "players")

@@ -1,0 +1,219 @@
+"""Type checking of expressions against a scope of declared names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from . import expr as ex
+from .diagnostics import SourcePos, did_you_mean
+from .functions import FUNCTIONS, describe_signatures, result_type
+from .types import (ANY, BOOL, FLOAT, INT, NOTHING, STR, AnyT, ListT, MapT, NothingT, RecordT, Type, is_numeric,
+                    join, type_of_value)
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A name an expression may read: what it is and its type."""
+
+    name: str
+    type: Type
+    kind: str  # 'field', 'const', 'var', 'move', 'builtin', 'score'
+
+
+class Reporter(Protocol):
+    """Where the checker sends problems: (code, position inside the expression, message, hint)."""
+
+    def __call__(self, code: str, pos: SourcePos, message: str, hint: str | None = None) -> None: ...
+
+
+#: Names that exist only in some places, and where.
+SCOPED_BUILTINS = {
+    "won": "the score block", "lost": "the score block", "aborted": "the score block",
+    "outcome": "the score block", "main": "`reward` and metrics of the score block, once `main` is declared",
+}
+
+
+class TypeChecker:
+    """Checks expressions in one scope; records which names were read."""
+
+    def __init__(self, scope: dict[str, Symbol], report: Reporter, on_read: Callable[[str], None] | None = None):
+        self.scope = scope
+        self.report = report
+        self.on_read = on_read or (lambda name: None)
+
+    def check(self, e: ex.Expr) -> Type:
+        """The type of ``e``; problems go to the reporter and give the type `any`."""
+        method = getattr(self, "_" + type(e).__name__)
+        return method(e)
+
+    def expect(self, e: ex.Expr, want: Type, what: str) -> Type:
+        """Check ``e`` and that its type fits ``want`` (GL0017 otherwise)."""
+        got = self.check(e)
+        if not got.fits(want):
+            self.report("GL0017", e.pos, f"{what} must be {want}, but this is {got}")
+        return got
+
+    # -- leaves
+    def _Lit(self, e: ex.Lit) -> Type:
+        return type_of_value(e.value)
+
+    def _Name(self, e: ex.Name) -> Type:
+        sym = self.scope.get(e.name)
+        if sym is None:
+            if e.name in SCOPED_BUILTINS:
+                self.report("GL0034", e.pos, f"'{e.name}' only has a value in {SCOPED_BUILTINS[e.name]}")
+            elif e.name in FUNCTIONS:
+                self.report("GL0012", e.pos, f"'{e.name}' is a function; call it: {e.name}(...)")
+            else:
+                self.report("GL0012", e.pos, f"undefined name '{e.name}'", did_you_mean(e.name, self.scope))
+            return ANY
+        self.on_read(e.name)
+        return sym.type
+
+    # -- structure
+    def _Field(self, e: ex.Field) -> Type:
+        obj = self.check(e.obj)
+        if isinstance(obj, AnyT):
+            return ANY
+        if isinstance(obj, RecordT):
+            t = obj.field(e.name)
+            if t is None:
+                names = [n for n, _ in obj.fields]
+                listing = ", ".join(names) if names else "none"
+                self.report("GL0015", e.pos, f"'{ex.unparse(e.obj)}' has no field '{e.name}' (fields: {listing})",
+                            did_you_mean(e.name, names))
+                return ANY
+            return t
+        if isinstance(obj, MapT):
+            self.report("GL0017", e.pos, f"'{ex.unparse(e.obj)}' is a map; read a key with [\"{e.name}\"]")
+            return ANY
+        self.report("GL0017", e.pos, f"'{ex.unparse(e.obj)}' is {obj} and has no fields")
+        return ANY
+
+    def _Index(self, e: ex.Index) -> Type:
+        obj = self.check(e.obj)
+        idx = self.check(e.index)
+        if isinstance(obj, AnyT):
+            return ANY
+        if isinstance(obj, (ListT,)) or obj == STR:
+            if not idx.fits(INT):
+                self.report("GL0017", e.index.pos, f"an index into {obj} must be int, but this is {idx}")
+            return obj.item if isinstance(obj, ListT) and not isinstance(obj.item, NothingT) else (STR if obj == STR else ANY)
+        if isinstance(obj, MapT):
+            if not idx.fits(STR):
+                self.report("GL0017", e.index.pos, f"a map key must be str, but this is {idx}")
+            return obj.value
+        if isinstance(obj, RecordT):
+            if isinstance(e.index, ex.Lit) and isinstance(e.index.value, str) and obj.field(e.index.value):
+                return obj.field(e.index.value)
+            self.report("GL0017", e.pos, f"read a record's field with a dot: {ex.unparse(e.obj)}.name")
+            return ANY
+        self.report("GL0017", e.pos, f"{obj} cannot be indexed")
+        return ANY
+
+    def _Call(self, e: ex.Call) -> Type:
+        args = [self.check(a) for a in e.args]
+        fn = FUNCTIONS.get(e.func)
+        if fn is None:
+            self.report("GL0013", e.pos, f"unknown function '{e.func}'", did_you_mean(e.func, FUNCTIONS)
+                        or "see docs/language.md for the list of functions")
+            return ANY
+        result = result_type(fn, args)
+        if result is None:
+            shown = ", ".join(map(str, args))
+            self.report("GL0018", e.pos, f"{e.func}() cannot be called with ({shown})",
+                        f"it takes: {describe_signatures(fn)}")
+            return ANY
+        return result
+
+    def _IfExpr(self, e: ex.IfExpr) -> Type:
+        self.expect(e.cond, BOOL, "the condition of if()")
+        a, b = self.check(e.then), self.check(e.other)
+        t = join(a, b)
+        if t is None:
+            self.report("GL0017", e.pos, f"the two branches of if() have different types: {a} and {b}")
+            return ANY
+        return t
+
+    def _ListLit(self, e: ex.ListLit) -> Type:
+        item: Type = NOTHING
+        for i in e.items:
+            t = self.check(i)
+            joined = join(item, t)
+            if joined is None:
+                self.report("GL0017", i.pos, f"list items must have one type; this is {t}, earlier items are {item}")
+                return ListT(ANY)
+            item = joined
+        return ListT(item)
+
+    def _MapLit(self, e: ex.MapLit) -> Type:
+        value: Type = NOTHING
+        for _, v in e.entries:
+            t = self.check(v)
+            joined = join(value, t)
+            if joined is None:
+                self.report("GL0017", v.pos, f"map values must have one type; this is {t}, earlier values are {value}")
+                return MapT(ANY)
+            value = joined
+        return MapT(value)
+
+    # -- operators
+    def _Unary(self, e: ex.Unary) -> Type:
+        if e.op == "not":
+            self.expect(e.operand, BOOL, "the operand of 'not'")
+            return BOOL
+        t = self.check(e.operand)
+        if not is_numeric(t):
+            self.report("GL0017", e.pos, f"cannot negate {t}")
+            return ANY
+        return t
+
+    def _Binary(self, e: ex.Binary) -> Type:
+        op = e.op
+        if op in ("and", "or"):
+            self.expect(e.left, BOOL, f"the left operand of '{op}'")
+            self.expect(e.right, BOOL, f"the right operand of '{op}'")
+            return BOOL
+        a, b = self.check(e.left), self.check(e.right)
+        if isinstance(a, AnyT) or isinstance(b, AnyT):
+            return BOOL if op in ("==", "!=", "<", "<=", ">", ">=", "in", "not in") else ANY
+        if op == "+":
+            if is_numeric(a) and is_numeric(b):
+                return INT if a == b == INT else FLOAT
+            if a == STR and b == STR:
+                return STR
+            if isinstance(a, ListT) and isinstance(b, ListT) and join(a, b) is not None:
+                return join(a, b)
+            return self._bad(e, f"cannot add {a} and {b}",
+                             "convert with str(...) to join text" if STR in (a, b) else None)
+        if op in ("-", "*", "%", "//"):
+            if is_numeric(a) and is_numeric(b):
+                return INT if a == b == INT else FLOAT
+            return self._bad(e, f"'{op}' needs numbers, not {a} and {b}")
+        if op == "/":
+            if is_numeric(a) and is_numeric(b):
+                return FLOAT
+            return self._bad(e, f"'/' needs numbers, not {a} and {b}")
+        if op in ("==", "!="):
+            if join(a, b) is None:
+                self._bad(e, f"comparing {a} with {b} is always {'false' if op == '==' else 'true'}")
+            return BOOL
+        if op in ("<", "<=", ">", ">="):
+            if not ((is_numeric(a) and is_numeric(b)) or (a == STR and b == STR)):
+                self._bad(e, f"cannot order {a} and {b}")
+            return BOOL
+        if op in ("in", "not in"):
+            ok = (b == STR and a == STR) or (isinstance(b, ListT) and (join(a, b.item) is not None)) \
+                or (isinstance(b, MapT) and a == STR)
+            if not ok:
+                self._bad(e, f"cannot test {a} '{op}' {b}")
+            return BOOL
+        return self._bad(e, f"unknown operator {op}")
+
+    def _bad(self, e: ex.Expr, message: str, hint: str | None = None) -> Type:
+        self.report("GL0017", e.pos, message, hint)
+        return ANY
+
+
+

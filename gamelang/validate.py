@@ -1,0 +1,117 @@
+"""`gamelang validate`: compile game files (and their instances) and collect every problem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .compiler import CompileResult, compile_file
+from .lang.diagnostics import Diagnostic, SourcePos, render_json, render_text
+
+#: At most this many bad instances are reported per game.
+MAX_INSTANCE_PROBLEMS = 20
+
+
+@dataclass
+class FileReport:
+    """The diagnostics of one game file (and of its instance file)."""
+
+    display: str
+    result: CompileResult | None
+    diagnostics: list[Diagnostic]
+    sources: dict[str, str]
+
+    @property
+    def errors(self) -> int:
+        return sum(d.is_error for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(not d.is_error for d in self.diagnostics)
+
+    def summary(self) -> str:
+        if not self.diagnostics:
+            return f"{self.display}: ok"
+        parts = []
+        if self.errors:
+            parts.append(f"{self.errors} error{'s' * (self.errors != 1)}")
+        if self.warnings:
+            parts.append(f"{self.warnings} warning{'s' * (self.warnings != 1)}")
+        status = "ok, " if not self.errors else ""
+        return f"{self.display}: {status}{', '.join(parts)}"
+
+
+@dataclass
+class ValidationOutcome:
+    """Everything `validate` found, and the exit code it implies."""
+
+    reports: list[FileReport] = field(default_factory=list)
+    usage_problems: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.usage_problems:
+            return 2
+        return 1 if any(r.errors for r in self.reports) else 0
+
+    def render_text(self) -> str:
+        blocks = []
+        for r in self.reports:
+            if r.diagnostics:
+                blocks.append(render_text(r.diagnostics, r.sources))
+            blocks.append(r.summary())
+        return "\n".join(blocks)
+
+    def render_json(self) -> str:
+        return render_json([d for r in self.reports for d in r.diagnostics])
+
+
+def _game_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return [p for p in sorted(path.rglob("*")) if p.is_file()
+                and p.name.endswith((".game", ".game.yaml", ".game.yml"))]
+    return [path]
+
+
+def validate_paths(paths: list[Path], check_instances: bool = True) -> ValidationOutcome:
+    """Validate files and folders; unreadable paths become usage problems (exit code 2)."""
+    outcome = ValidationOutcome()
+    for path in paths:
+        if not path.exists():
+            outcome.usage_problems.append(f"no such file or folder: {path}")
+            continue
+        files = _game_files(path)
+        if not files:
+            outcome.usage_problems.append(f"no game files (*.game, *.game.yaml) under {path}")
+        for file in files:
+            try:
+                result = compile_file(file, str(file))
+            except OSError as err:
+                outcome.usage_problems.append(f"cannot read {file}: {err.strerror or err}")
+                continue
+            diagnostics = list(result.diagnostics)
+            sources = result.sources()
+            if check_instances and result.machine is not None:
+                diagnostics += _instance_diagnostics(result, sources)
+            outcome.reports.append(FileReport(str(file), result, diagnostics, sources))
+    return outcome
+
+
+def _instance_diagnostics(result: CompileResult, sources: dict[str, str]) -> list[Diagnostic]:
+    from .instances import InstanceError, load_instances
+
+    machine = result.machine
+    assert machine is not None
+    if machine.instance_source is None:
+        return []
+    try:
+        load_instances(machine)
+    except InstanceError as err:
+        display = str(Path(result.loaded.display).parent / err.file.name)
+        try:
+            sources[display] = err.file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            sources[display] = ""
+        return [Diagnostic(display, SourcePos(max(line, 1), 1), "GL0037", message)
+                for line, message in err.problems[:MAX_INSTANCE_PROBLEMS]]
+    return []
