@@ -431,7 +431,8 @@ class Checker:
                 if not flow.asked:
                     self.err(path, "GL0029", f"`parse {stmt.parse}` has no `ask` before it in state '{state}'",
                              f"add `ask {move.by}` before it")
-                elif flow.last_ask not in (None, "?") and flow.last_ask != move.by:
+                elif (flow.last_ask not in (None, "?") and flow.last_ask != move.by
+                      and flow.last_ask in self.spec.roles and move.by in self.spec.roles):
                     self.err(path, "GL0030", f"move '{stmt.parse}' is made by '{move.by}', but the role asked "
                                              f"last is '{flow.last_ask}'")
             self.failure(stmt.otherwise, path + ("else",), scope, flow)

@@ -122,7 +122,9 @@ def unparse(e: Expr, parent: int = 0) -> str:
             return "true" if e.value else "false"
         if isinstance(e.value, str):
             return _quote(e.value)
-        return repr(e.value)
+        text = repr(e.value)
+        # a negative number under a postfix operator needs parentheses: (-1).x, not -(1.x)
+        return f"({text})" if text.startswith("-") and parent > PRECEDENCE["neg"] else text
     if isinstance(e, Name):
         return e.name
     if isinstance(e, Field):
@@ -144,8 +146,10 @@ def unparse(e: Expr, parent: int = 0) -> str:
         return f"({text})" if prec < parent else text
     if isinstance(e, Binary):
         prec = PRECEDENCE[e.op]
-        # left-associative: the right operand needs parentheses at equal precedence
-        text = f"{unparse(e.left, prec)} {e.op} {unparse(e.right, prec + 1)}"
+        # arithmetic and and/or are left-associative: the right operand needs parentheses at equal
+        # precedence; comparisons do not chain, so both operands need them
+        left_prec = prec + 1 if prec == PRECEDENCE["=="] else prec
+        text = f"{unparse(e.left, left_prec)} {e.op} {unparse(e.right, prec + 1)}"
         return f"({text})" if prec < parent else text
     raise TypeError(f"not an expression: {e!r}")
 
@@ -246,7 +250,10 @@ def build(node: Tree | Token) -> Expr:
     if kind == "map_lit":
         return MapLit(tuple((unquote(str(m.children[0])), build(m.children[1])) for m in ch if m is not None), pos=p)
     if kind == "neg":
-        return Unary("-", build(ch[1]), pos=p)
+        operand = build(ch[1])
+        if isinstance(operand, Lit) and type(operand.value) in (int, float):
+            return Lit(-operand.value, pos=p)  # a negative number, as YAML would give it
+        return Unary("-", operand, pos=p)
     if kind == "not_":
         return Unary("not", build(ch[0]), pos=p)
     if kind in ("or_", "and_"):

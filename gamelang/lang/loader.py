@@ -17,7 +17,6 @@ from .diagnostics import Diagnostics, SourcePos, did_you_mean
 from .parser import LangSyntaxError, parse_game_text
 from .source import Located, SourceFile, SourceMap, decode_source, flatten, read_source
 from .spec import NAMED_SECTIONS, GameSpec
-from .yaml_loader import parse_game_yaml
 
 GAME_SUFFIXES = (".game", ".game.yaml", ".game.yml", ".yaml", ".yml")
 MAX_VALIDATION_ROUNDS = 40
@@ -73,6 +72,8 @@ def _load(path: Path, display: str, source: SourceFile | None, diags: Diagnostic
         return LoadedSpec(path, display, source, None, smap, diags)
     before = len(diags.items)
     if is_yaml(Path(display)):
+        from .yaml_loader import parse_game_yaml  # ruamel is only needed for YAML games
+
         located = parse_game_yaml(source.text, display, diags)
     else:
         located = parse_game_text(source.text, display, diags)
@@ -120,8 +121,14 @@ def _report(err: dict, smap: SourceMap, display: str, diags: Diagnostics) -> Non
             return
         diags.add(display, smap.at(path), "GL0007", f"`{last}` is required {where}".strip())
     elif kind == "extra_forbidden":
-        diags.add(display, smap.key(path + (last,)) if (path + (last,)) in smap.keys else smap.at(path), "GL0007",
-                  f"unknown key `{last}` {where}".strip(), did_you_mean(str(last), _known_keys()))
+        parent = smap.resolve(loc[:-1])
+        pos = smap.keys.get(parent + (last,)) or smap.at(parent)
+        where = describe_path(parent) or "at the top level"
+        diags.add(display, pos, "GL0007", f"unknown key `{last}` {where}", did_you_mean(str(last), _known_keys()))
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        bound = (err.get("ctx") or {}).get("ge", (err.get("ctx") or {}).get("le"))
+        relation = "at least" if kind == "greater_than_equal" else "at most"
+        diags.add(display, smap.at(path), "GL0007", f"`{last}` must be {relation} {bound} {where}".strip())
     elif kind == "string_pattern_mismatch":
         diags.add(display, smap.at(path), "GL0007",
                   f"'{err.get('input')}' is not a name: use letters, digits and _, not starting with a digit")

@@ -229,6 +229,17 @@ def parse_tree(text: str, path: str, diags: Diagnostics) -> Tree | None:
             starts = _decl_starts(work)
             before = [s for s in starts if s < offset] or [0]
             begin = before[-1]
+            words = work[begin:offset].split()
+            if len(before) >= 2 and len(words) == 1 and words[0] in TOP_LEVEL:
+                # the declaration before this keyword is incomplete and swallowed the keyword
+                prev = before[-2]
+                line = work.count("\n", 0, begin) + 1
+                prev_word = work[prev:].split(None, 1)[0]
+                prev_line = work.count("\n", 0, prev) + 1
+                diags.add(path, SourcePos(line, 1, line, len(words[0])), "GL0001",
+                          f"unexpected '{words[0]}': the `{prev_word}` declaration at line {prev_line} is not complete")
+                work = _blank(work, prev, begin)
+                continue
             after = [s for s in starts if s > begin]
             end = after[0] if after else len(work)
             if code == "GL0003" and begin < len(work):
@@ -339,7 +350,7 @@ class GameBuilder:
         """Add a named declaration, reporting a duplicate instead of overwriting."""
         table = self.section(section)
         name = str(name_tok)
-        if name in table:
+        if (section, name) in self._first:
             first = self._first[(section, name)]
             self.diags.add(self.path, _tok_pos(name_tok), "GL0008",
                            f"{what} '{name}' is declared twice (first at line {first.line})",

@@ -93,9 +93,15 @@ class SourceMap:
         """
         known = self._known_prefixes()
         cur: DataPath = ()
-        for part in loc:
-            if cur + (part,) in known:
-                cur = cur + (part,)
+        for i, part in enumerate(loc):
+            nxt = loc[i + 1] if i + 1 < len(loc) else None
+            if cur + (part,) not in known:
+                continue
+            # a union tag may share its name with a data key ('parse'); skip it when the
+            # next part continues from here, not from inside the tag
+            if nxt is not None and cur + (part, nxt) not in known and cur + (nxt,) in known:
+                continue
+            cur = cur + (part,)
         return cur
 
     def _known_prefixes(self) -> set:

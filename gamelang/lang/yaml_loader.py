@@ -6,6 +6,7 @@ wrappers so that errors in a YAML game are positioned as precisely as in a .game
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -34,7 +35,9 @@ def parse_game_yaml(text: str, path: str, diags: Diagnostics) -> dict | None:
         doc = yaml.load(text)
     except DuplicateKeyError as err:
         pos = _mark_pos(err.problem_mark)
-        diags.add(path, pos, "GL0008", f"duplicate key: {_first_line(err.problem)}", "each name may appear once")
+        key = re.search(r'duplicate key "(.*?)"', str(err.problem))
+        shown = f"'{key.group(1)}'" if key else ""
+        diags.add(path, pos, "GL0008", f"duplicate key {shown}".strip(), "each key of a mapping may appear once")
         return None
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -46,7 +49,7 @@ def parse_game_yaml(text: str, path: str, diags: Diagnostics) -> dict | None:
         diags.add(path, SourcePos(1, 1), "GL0006", f"YAML error: {_first_line(str(err))}")
         return None
     if not isinstance(doc, CommentedMap):
-        what = "empty" if doc is None else f"a {type(doc).__name__}"
+        what = "empty" if doc is None else "a list" if isinstance(doc, CommentedSeq) else f"a single {type(doc).__name__}"
         diags.add(path, SourcePos(1, 1), "GL0007", f"a YAML game is a mapping with a `game` key; this document is {what}")
         return None
     lines = text.split("\n")
