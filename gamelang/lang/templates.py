@@ -131,21 +131,27 @@ def compile_template(source: str) -> CompiledTemplate:
     env = environment()
     try:
         tree = env.parse(source)
-    except TemplateSyntaxError as err:
+        for node_type, what in _FORBIDDEN.items():
+            for node in tree.find_all(node_type):
+                raise TemplateProblem(f"{what} are not allowed in game templates", node.lineno)
+        for test in tree.find_all(nodes.Test):
+            if test.name not in env.tests:
+                raise TemplateProblem(f"no test named '{test.name}'", test.lineno)
+        for flt in tree.find_all(nodes.Filter):
+            if flt.name not in env.filters:
+                raise TemplateProblem(f"no filter named '{flt.name}'", flt.lineno)
+        for loop in tree.find_all(nodes.For):
+            if loop.recursive:
+                raise TemplateProblem("recursive loops are not allowed in game templates", loop.lineno)
+            loop.iter = nodes.Call(nodes.Name("_gl_loop", "load"), [loop.iter], [], None, None, lineno=loop.lineno)
+        # both of these run Jinja's code generator, which also reports unknown filters and tests
+        variables = frozenset(meta.find_undeclared_variables(tree)) - set(env.globals)
+        code = env.compile(tree)
+    except TemplateSyntaxError as err:  # includes TemplateAssertionError (unknown filter, ...)
         raise TemplateProblem(err.message or "invalid template syntax", err.lineno or 1) from None
-    for node_type, what in _FORBIDDEN.items():
-        for node in tree.find_all(node_type):
-            raise TemplateProblem(f"{what} are not allowed in game templates", node.lineno)
-    for loop in tree.find_all(nodes.For):
-        if loop.recursive:
-            raise TemplateProblem("recursive loops are not allowed in game templates", loop.lineno)
-        loop.iter = nodes.Call(nodes.Name("_gl_loop", "load"), [loop.iter], [], None, None, lineno=loop.lineno)
-    variables = frozenset(meta.find_undeclared_variables(tree)) - set(env.globals)
+    except RecursionError:
+        raise TemplateProblem("the template is nested too deeply") from None
     fields = tuple((n.node.name, n.attr, n.lineno) for n in tree.find_all(nodes.Getattr)
                    if isinstance(n.node, nodes.Name) and n.node.ctx == "load")
-    try:
-        code = env.compile(tree)
-        template = env.template_class.from_code(env, code, env.make_globals(None), None)
-    except TemplateSyntaxError as err:
-        raise TemplateProblem(err.message or "invalid template", err.lineno or 1) from None
+    template = env.template_class.from_code(env, code, env.make_globals(None), None)
     return CompiledTemplate(source, template, variables, fields)

@@ -31,6 +31,9 @@ def test_model_text_in_the_context_is_data_not_template_code():
     "{% import 'x' as y %}",
     "{% extends 'base' %}",
     "{{ unclosed",
+    "{{ x | no_such_filter }}",
+    "{% if x is no_such_test %}{% endif %}",
+    "{{" + "(" * 500 + "1" + ")" * 500 + "}}",
 ])
 def test_unsafe_or_invalid_templates_are_refused_at_compile_time(source):
     with pytest.raises(TemplateProblem):
