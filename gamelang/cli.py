@@ -37,6 +37,17 @@ class GraphFormat(str, Enum):
     dot = "dot"
 
 
+class ScoreFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+MODEL_HELP = "A player for every role that has no other player: hf:PATH, openai:MODEL@URL, scripted, replay:FILE."
+ROLE_HELP = "A player for one role, as ROLE=SPEC (repeatable)."
+HUMAN_HELP = "Play ROLE yourself at the terminal (repeatable)."
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
     """Print an error for the user (no traceback) and return the exit to raise."""
     typer.echo(f"gamelang: error: {message}", err=True)
@@ -95,6 +106,229 @@ def games() -> None:
 
     for name, path in sorted(list_games().items()):
         typer.echo(f"{name:<20} {path}")
+
+
+def _assignment_specs(model: Optional[str], roles: list[str], humans: list[str]):
+    """(role specs, default spec) from the command line; bad specs exit with code 2."""
+    from .players import PlayerSpecError, parse_spec
+
+    try:
+        role_specs = {}
+        for item in roles:
+            role, sep, spec = item.partition("=")
+            if not sep or not role or not spec:
+                raise PlayerSpecError(f"--role takes ROLE=SPEC, got '{item}'")
+            role_specs[role] = parse_spec(spec)
+        for role in humans:
+            role_specs[role] = parse_spec("human")
+        return role_specs, (parse_spec(model) if model else None)
+    except PlayerSpecError as err:
+        raise fail(str(err)) from None
+
+
+def _check_roles(machines, role_specs: dict) -> None:
+    known = {r for m in machines for r in m.roles}
+    for role in role_specs:
+        if role not in known:
+            from .lang.diagnostics import did_you_mean
+
+            hint = did_you_mean(role, known)
+            raise fail(f"no game here has a role '{role}'" + (f"; {hint}" if hint else f" (roles: {', '.join(sorted(known))})"))
+
+
+@app.command()
+def play(
+    game: str = typer.Argument(..., help="A game file or the name of a game under games/."),
+    human: list[str] = typer.Option([], "--human", help=HUMAN_HELP),
+    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
+    role: list[str] = typer.Option([], "--role", help=ROLE_HELP),
+    experiment: Optional[str] = typer.Option(None, help="Play an instance of this experiment."),
+    instance: Optional[str] = typer.Option(None, help="Play the instance with this id (default: the first)."),
+    seed: int = typer.Option(0, help="Seed of the episode (sampling players use it)."),
+    save: Optional[Path] = typer.Option(None, help="Append the episode's record to this JSONL file."),
+) -> None:
+    """Play one episode with a live transcript (scripted players by default)."""
+    import json
+
+    from rich.console import Console
+
+    from .instances import InstanceError
+    from .live import LiveTranscript
+    from .players import PlayerSpecError
+    from .runtime.run import RunSettings, select_instances
+    from .runtime.runfolder import RunFolderError
+    from .runtime.scheduler import Assignment, EpisodeJob, run_jobs
+
+    machine = load_machine_or_exit(game)
+    role_specs, default = _assignment_specs(model, role, human)
+    _check_roles([machine], role_specs)
+    settings = RunSettings(out=Path("."), experiments=[experiment] if experiment else None,
+                           instance_ids=[instance] if instance else None)
+    try:
+        instances = select_instances(machine, settings)
+    except (InstanceError, RunFolderError) as err:
+        raise fail(str(err), EXIT_PROBLEMS) from None
+    if not instances:
+        raise fail(f"no instance of {machine.name} matches" + (f" id '{instance}'" if instance else ""))
+    assignment = Assignment(role_specs, default)
+    try:
+        assignment.prepare([machine])
+    except PlayerSpecError as err:
+        raise fail(str(err)) from None
+    console = Console(highlight=False)
+    humans = {r for r, s in role_specs.items() if s.kind == "human"}
+    live = LiveTranscript(console, humans or None)
+    inst = instances[0]
+    console.rule(f"{machine.name} · {inst.experiment} · instance {inst.id}")
+    players = assignment.describe(machine)
+    console.print("players: " + ", ".join(f"{r} = {p}" for r, p in players.items()), style="dim")
+    records: list[dict] = []
+    try:
+        run_jobs([EpisodeJob(machine, inst, 0, seed)], assignment, 1, records.append,
+                 on_event=lambda env, event: live.on_event(event))
+    finally:
+        assignment.close()
+    record = records[0]
+    scores = record["scores"] or {}
+    style = {"win": "bold green", "lose": "bold yellow", "abort": "bold", "error": "bold red"}[record["outcome"]]
+    reason = f" ({record['reason']})" if record["reason"] else ""
+    console.print(f"outcome: [{style}]{record['outcome']}[/]{reason}")
+    console.print(f"main score: {scores.get('main')}  reward: {scores.get('reward')}  "
+                  f"metrics: {json.dumps(scores.get('metrics') or {})}")
+    if save is not None:
+        with open(save, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    raise typer.Exit(EXIT_PROBLEMS if record["outcome"] == "error" else EXIT_OK)
+
+
+@app.command()
+def run(
+    games: list[str] = typer.Argument(..., help="Games to run (files or names)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default: runs/GAMES-TIME)."),
+    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
+    role: list[str] = typer.Option([], "--role", help=ROLE_HELP),
+    human: list[str] = typer.Option([], "--human", help=HUMAN_HELP),
+    episodes: int = typer.Option(1, min=1, help="Episodes per instance."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Play only the first N instances of each game."),
+    experiment: list[str] = typer.Option([], "--experiment", help="Only these experiments (repeatable)."),
+    concurrency: int = typer.Option(8, min=1, help="Episodes played at once (requests to one model are batched)."),
+    seed: int = typer.Option(0, help="Run seed; every episode's seed derives from it."),
+    resume: bool = typer.Option(False, help="Continue an interrupted run in --out, skipping finished episodes."),
+    retry_errors: bool = typer.Option(False, help="With --resume, play again the episodes that ended in error."),
+) -> None:
+    """Play every instance of one or more games, log every episode, and print the scores."""
+    import time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .instances import InstanceError
+    from .players import PlayerSpecError
+    from .runtime.run import RunSettings, execute
+    from .runtime.runfolder import RunFolderError, read_run
+    from .scoring import render_table, score_run
+
+    machines = [load_machine_or_exit(g) for g in games]
+    names = [m.name for m in machines]
+    if len(set(names)) != len(names):
+        raise fail("a game is named twice")
+    role_specs, default = _assignment_specs(model, role, human)
+    _check_roles(machines, role_specs)
+    out = out or Path("runs") / f"{'-'.join(names)}-{time.strftime('%Y%m%d-%H%M%S')}"
+    settings = RunSettings(out=out, episodes=episodes, limit=limit, experiments=experiment or None,
+                           concurrency=concurrency, seed=seed, resume=resume, retry_errors=retry_errors,
+                           role_specs=role_specs, default_spec=default)
+    console = Console(highlight=False, width=None if Console().is_terminal else 140)
+    counts = {"win": 0, "lose": 0, "abort": 0, "error": 0}
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("{task.fields[outcomes]}"), console=console, transient=False)
+    task = None
+
+    def on_start(total: int, skipped: int) -> None:
+        nonlocal task
+        if skipped:
+            console.print(f"resuming {out}: {skipped} of {total} episodes already done")
+        task = progress.add_task(f"run {out.name}", total=total, completed=skipped, outcomes="")
+
+    def on_record(record: dict) -> None:
+        counts[record["outcome"]] = counts.get(record["outcome"], 0) + 1
+        progress.update(task, advance=1, outcomes=" ".join(f"{k} {v}" for k, v in counts.items() if v))
+
+    interrupted = False
+    try:
+        with progress:
+            result = execute(machines, settings, on_record=on_record, on_start=on_start)
+    except (RunFolderError, InstanceError) as err:
+        raise fail(str(err)) from None
+    except PlayerSpecError as err:
+        raise fail(str(err)) from None
+    except KeyboardInterrupt:
+        interrupted = True
+    data = read_run(out)
+    for problem in data.problems:
+        console.print(f"[yellow]note: {problem}[/]")
+    render_table(score_run(data), console, title=str(out))
+    if interrupted:
+        console.print(f"[yellow]interrupted: the finished episodes are saved in {out}; "
+                      f"continue with: gamelang run {' '.join(games)} --out {out} --resume[/]")
+        raise typer.Exit(130)
+    console.print(f"{result.played} episodes played, {result.skipped} already done; logs in {out}")
+    raise typer.Exit(EXIT_PROBLEMS if counts.get("error") else EXIT_OK)
+
+
+@app.command()
+def score(
+    runs: list[Path] = typer.Argument(..., help="Run folders."),
+    format: ScoreFormat = typer.Option(ScoreFormat.table, "--format", "-f", help="table, csv or json."),
+) -> None:
+    """Score runs from their episode logs alone."""
+    from rich.console import Console
+
+    from .runtime.runfolder import RunFolderError, read_run
+    from .scoring import render_csv, render_json, render_table, score_run
+
+    rows = []
+    for path in runs:
+        try:
+            data = read_run(path)
+        except RunFolderError as err:
+            raise fail(str(err)) from None
+        for problem in data.problems:
+            typer.echo(f"gamelang: note: {problem}", err=True)
+        rows += score_run(data)
+    if format is ScoreFormat.csv:
+        typer.echo(render_csv(rows), nl=False)
+    elif format is ScoreFormat.json:
+        typer.echo(render_json(rows))
+    else:
+        render_table(rows, Console(highlight=False, width=None if Console().is_terminal else 140))
+
+
+@app.command()
+def transcript(
+    run_dir: Path = typer.Argument(..., help="A run folder."),
+    out: Path = typer.Option(..., "--out", "-o", help="The HTML file to write."),
+    game: Optional[str] = typer.Option(None, help="Only episodes of this game."),
+    outcome: Optional[str] = typer.Option(None, help="Only episodes with this outcome (win, lose, abort, error)."),
+    limit: Optional[int] = typer.Option(None, min=1, help="At most this many episodes."),
+) -> None:
+    """Write a run's transcripts as one self-contained HTML page."""
+    from .runtime.runfolder import RunFolderError, read_run
+    from .transcript import render_html
+
+    try:
+        data = read_run(run_dir)
+    except RunFolderError as err:
+        raise fail(str(err)) from None
+    records = [r for r in data.latest().values()
+               if (game is None or r["game"] == game) and (outcome is None or r["outcome"] == outcome)]
+    if limit is not None:
+        records = records[:limit]
+    try:
+        out.write_text(render_html(records, f"gamelang run {run_dir.name}"), encoding="utf-8")
+    except OSError as err:
+        raise fail(f"cannot write {out}: {err.strerror or err}") from None
+    typer.echo(f"wrote {len(records)} episodes to {out}")
 
 
 def load_machine_or_exit(ref: str):

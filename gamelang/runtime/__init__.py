@@ -1,0 +1,1 @@
+"""Running games: the interpreter, the scheduler and run folders."""

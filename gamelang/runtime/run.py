@@ -1,0 +1,160 @@
+"""A batch run: games x instances x episodes, played with the scheduler into a run folder.
+
+A run can be interrupted at any moment and resumed with ``resume=True``: episodes already in
+the folder are skipped (so nothing is played twice), a truncated last record is cut off and
+played again, and a run is only resumed with the same games (by content hash) and players.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..instances import Instance, load_instances
+from ..machine import Machine
+from ..players.base import PlayerSpec
+from .runfolder import EPISODES_FILE, RunFolderError, RunWriter, read_run
+from .scheduler import Assignment, EpisodeJob, episode_seed, run_jobs
+
+
+@dataclass
+class RunSettings:
+    """What to run and how."""
+
+    out: Path
+    episodes: int = 1
+    limit: int | None = None
+    experiments: list[str] | None = None
+    instance_ids: list[str] | None = None
+    concurrency: int = 8
+    seed: int = 0
+    resume: bool = False
+    retry_errors: bool = False
+    role_specs: dict[str, PlayerSpec] = field(default_factory=dict)
+    default_spec: PlayerSpec | None = None
+
+
+@dataclass
+class RunResult:
+    """What a run did."""
+
+    out: Path
+    planned: int
+    skipped: int
+    played: int
+    problems: list[str]
+
+
+def select_instances(machine: Machine, settings: RunSettings) -> list[Instance]:
+    """The instances a run plays: by experiment and id, then the first ``limit`` of each game."""
+    instances = load_instances(machine)
+    if settings.experiments:
+        known = {i.experiment for i in instances}
+        unknown = [e for e in settings.experiments if e not in known]
+        if unknown:
+            raise RunFolderError(f"game '{machine.name}' has no experiment {', '.join(unknown)} "
+                                 f"(it has: {', '.join(sorted(known))})")
+        instances = [i for i in instances if i.experiment in settings.experiments]
+    if settings.instance_ids:
+        instances = [i for i in instances if i.id in settings.instance_ids]
+    if settings.limit is not None:
+        instances = instances[: settings.limit]
+    return instances
+
+
+def plan(machines: list[Machine], settings: RunSettings) -> list[EpisodeJob]:
+    """Every episode of the run, in a stable order."""
+    jobs = []
+    for machine in machines:
+        for inst in select_instances(machine, settings):
+            for ep in range(settings.episodes):
+                key = (machine.name, inst.experiment, inst.id, ep)
+                jobs.append(EpisodeJob(machine, inst, ep, episode_seed(settings.seed, key)))
+    return jobs
+
+
+def _meta(machines: list[Machine], jobs: list[EpisodeJob], settings: RunSettings, assignment: Assignment) -> dict:
+    games = {}
+    for m in machines:
+        by_exp: dict[str, int] = {}
+        for j in jobs:
+            if j.machine is m:
+                by_exp[j.instance.experiment] = by_exp.get(j.instance.experiment, 0) + 1
+        games[m.name] = {"version": m.version, "content_hash": m.content_hash, "path": str(m.path),
+                         "planned": sum(by_exp.values()), "planned_by_experiment": by_exp,
+                         "players": assignment.describe(m)}
+    return {
+        "command": " ".join(shlex.quote(a) for a in ["gamelang"] + sys.argv[1:]),
+        "seed": settings.seed,
+        "episodes_per_instance": settings.episodes,
+        "limit": settings.limit,
+        "experiments": settings.experiments,
+        "concurrency": settings.concurrency,
+        "players": {"default": settings.default_spec.text if settings.default_spec else "scripted",
+                    "roles": {r: s.text for r, s in settings.role_specs.items()}},
+        "games": games,
+    }
+
+
+def execute(machines: list[Machine], settings: RunSettings, on_record: Callable[[dict], None] | None = None,
+            on_start: Callable[[int, int], None] | None = None) -> RunResult:
+    """Run (or resume) a batch; records are on disk as soon as each episode ends."""
+    assignment = Assignment(settings.role_specs, settings.default_spec)
+    assignment.prepare(machines)  # a bad player spec or model fails here, before anything is written
+    jobs = plan(machines, settings)
+    meta = _meta(machines, jobs, settings, assignment)
+    problems: list[str] = []
+    done: set[tuple] = set()
+    truncate_at = None
+    out = settings.out
+    if (out / EPISODES_FILE).is_file() and (out / EPISODES_FILE).stat().st_size > 0:
+        if not settings.resume:
+            raise RunFolderError(f"{out} already holds a run: resume it with --resume, or choose another --out")
+        existing = read_run(out)
+        _check_same_run(existing.meta, meta)
+        problems += existing.problems
+        truncate_at = existing.truncated_at
+        for key, record in existing.latest().items():
+            if settings.retry_errors and record.get("outcome") == "error":
+                continue
+            done.add(key)
+        meta["created"] = existing.meta.get("created")
+    todo = [j for j in jobs if j.key not in done]
+    if on_start is not None:
+        on_start(len(jobs), len(jobs) - len(todo))
+    writer = RunWriter(out, meta, truncate_at)
+    status = "interrupted"
+
+    def record(rec: dict) -> None:
+        writer.append(rec)
+        if on_record is not None:
+            on_record(rec)
+
+    try:
+        concurrency = 1 if assignment.interactive else settings.concurrency
+        played = run_jobs(todo, assignment, concurrency, record)
+        status = "complete"
+    finally:
+        writer.close(status)
+        assignment.close()
+    return RunResult(out, len(jobs), len(jobs) - len(todo), played, problems)
+
+
+def _check_same_run(old: dict, new: dict) -> None:
+    """Refuse to resume a run with other games or players: its episodes would not be comparable."""
+    for game, info in new["games"].items():
+        before = old.get("games", {}).get(game)
+        if before is None:
+            continue  # a game added to the run
+        if before.get("content_hash") != info["content_hash"]:
+            raise RunFolderError(f"game '{game}' changed since this run started (content hash "
+                                 f"{before.get('content_hash')} -> {info['content_hash']}); use a new --out folder")
+        if before.get("players") and before["players"] != info["players"]:
+            raise RunFolderError(f"the players of '{game}' differ from those this run started with "
+                                 f"({before['players']}); use the same players, or a new --out folder")
+
+
+

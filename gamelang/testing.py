@@ -1,0 +1,66 @@
+"""Tiny local models for tests, examples and benchmarks (no download needed).
+
+:func:`build_tiny_model` trains a small byte-level BPE tokenizer on game text, builds a small
+Llama model from a config, and saves both to a folder, so that they load through the same
+``from_pretrained`` path as any real model. The model's weights are random: its replies are
+nonsense, which is what a test of the machinery needs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+#: A chat template with {% generation %} markers, so TRL can train on assistant turns only.
+CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|' + message['role'] + '|>\n' }}"
+    "{% if message['role'] == 'assistant' %}{% generation %}{{ message['content'] + '</s>' }}{% endgeneration %}"
+    "{% else %}{{ message['content'] + '</s>' }}{% endif %}"
+    "{{ '\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% endif %}"
+)
+
+SPECIAL_TOKENS = ["<pad>", "<s>", "</s>", "<unk>", "<|system|>", "<|user|>", "<|assistant|>"]
+
+
+def _default_texts() -> list[str]:
+    texts = [
+        "CLUE: a season of the year", "GUESS: winter", "explanation: a common word\nguess: crane",
+        "Expression: the grid with a cross", "Answer: first", "Answer: second", "Answer: third",
+    ]
+    games = Path(__file__).resolve().parents[1] / "games"
+    for path in sorted(games.glob("*/*.game")):
+        texts.append(path.read_text(encoding="utf-8"))
+    return texts
+
+
+def build_tiny_model(folder: Path | str, texts: Iterable[str] | None = None, vocab_size: int = 600,
+                     hidden_size: int = 64, layers: int = 2, seed: int = 0) -> Path:
+    """Build and save a tiny Llama model and tokenizer; return the folder."""
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    raw = Tokenizer(models.BPE(unk_token="<unk>"))
+    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    raw.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    raw.train_from_iterator(list(texts) if texts is not None else _default_texts(), trainer)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, bos_token="<s>", eos_token="</s>", pad_token="<pad>",
+                                        unk_token="<unk>", additional_special_tokens=SPECIAL_TOKENS[4:])
+    tokenizer.chat_template = CHAT_TEMPLATE
+    tokenizer.save_pretrained(folder)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=hidden_size, intermediate_size=hidden_size * 2,
+        num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True,
+    )
+    torch.manual_seed(seed)
+    LlamaForCausalLM(config).save_pretrained(folder)
+    return folder
