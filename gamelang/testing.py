@@ -42,7 +42,9 @@ def build_tiny_model(folder: Path | str, texts: Iterable[str] | None = None, voc
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     raw = Tokenizer(models.BPE(unk_token="<unk>"))

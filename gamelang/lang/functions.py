@@ -174,13 +174,36 @@ def _stem(word: str) -> str:
     return _stemmer().stemWord(word.lower())
 
 
+_ASCII_PUNCTUATION_CHARS = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"  # Python's string.punctuation
+_ASCII_PUNCTUATION = str.maketrans("", "", _ASCII_PUNCTUATION_CHARS)
+
+
 def _strip_punctuation(text: str) -> str:
-    return "".join(ch for ch in text if not unicodedata.category(ch).startswith("P"))
+    """Remove ASCII punctuation and every Unicode punctuation character."""
+    if text.isascii():  # the common case, done in C
+        return text.translate(_ASCII_PUNCTUATION)
+    return "".join(ch for ch in text
+                   if ch not in _ASCII_PUNCTUATION_CHARS and not unicodedata.category(ch).startswith("P"))
 
 
 def _normalised_stems(text: str, ignore: frozenset[str] = frozenset()) -> list[str]:
     words = _strip_punctuation(text.lower()).split()
     return [_stem(w) for w in words if w not in ignore]
+
+
+_LOWERED: dict[int, tuple[list, frozenset[str]]] = {}
+
+
+def _lowered_set(words: list[str]) -> frozenset[str]:
+    """The lower-cased words as a set, cached per list object (stop-word lists are constants)."""
+    hit = _LOWERED.get(id(words))
+    if hit is not None and hit[0] is words:
+        return hit[1]
+    result = frozenset(w.lower() for w in words)
+    if len(_LOWERED) > 256:
+        _LOWERED.clear()
+    _LOWERED[id(words)] = (words, result)  # keeping the list alive keeps its id unique
+    return result
 
 
 # ------------------------------------------------------------------ the functions
@@ -272,7 +295,7 @@ def _contains_any(s, needles):
          doc="Whether any word of the text has the stem of any of the words; punctuation and case are "
              "ignored, and so are the words of the optional third list (stop words).")
 def _mentions_any(text, words, ignore=()):
-    skip = frozenset(w.lower() for w in ignore)
+    skip = _lowered_set(ignore) if isinstance(ignore, list) else frozenset(w.lower() for w in ignore)
     stems = set(_normalised_stems(text, skip))
     for w in words:
         target = _normalised_stems(w)
