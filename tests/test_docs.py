@@ -41,3 +41,19 @@ def test_language_examples_compile_and_both_forms_agree(tmp_path):
         assert result.ok and not result.diagnostics, result.render()
         results.append(result)
     assert results[0].loaded.spec == results[1].loaded.spec
+
+
+def test_readme_game_example_compiles(tmp_path):
+    text = (ROOT / "README.md").read_text()
+    game = next(b for b in code_blocks(text) if b.startswith("game taboo"))
+    (tmp_path / "instances.jsonl").write_text((ROOT / "games" / "taboo" / "instances.jsonl").read_text())
+    loaded = load_spec_text(game, str(tmp_path / "taboo.game"), path=tmp_path / "taboo.game")
+    result = compile_loaded(loaded)
+    assert result.ok and not [d for d in result.diagnostics if d.is_error], result.render()
+
+
+def test_every_game_has_a_readme():
+    for folder in (ROOT / "games").iterdir():
+        if folder.is_dir():
+            assert (folder / "README.md").is_file(), folder
+            assert (folder / "LICENSE.clembench").is_file() or "clembench" not in (folder / "README.md").read_text()

@@ -1,0 +1,33 @@
+"""The examples run as documented."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT, gamelang_cmd
+
+
+def test_env_api_example_solves_wordle():
+    proc = subprocess.run([sys.executable, "examples/env_api.py"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 10 and all(": win in " in ln for ln in lines)
+
+
+def test_tiny_model_example(tmp_path):
+    proc = subprocess.run([sys.executable, "examples/tiny_model_run.py", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "transcript.html").is_file()
+    assert len((tmp_path / "run" / "episodes.jsonl").read_text().splitlines()) == 8
+
+
+def test_authored_example_game(tmp_path):
+    assert subprocess.run(gamelang_cmd() + ["validate", "examples/guess_number"], cwd=ROOT).returncode == 0
+    proc = subprocess.run(gamelang_cmd() + ["run", "examples/guess_number/guess_number.game", "--out",
+                                            str(tmp_path / "r"), "--seed", "1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "5 episodes played" in proc.stdout
