@@ -27,7 +27,8 @@ def solver(candidates: list[str], messages: list[dict]) -> str:
     feedback = [FEEDBACK.search(m["content"]) for m in messages if m["role"] == "user"]
     colours = [re.findall(r"<(\w+)>", f.group(1)) for f in feedback if f]
     left = [w for w in candidates
-            if all(feedback_of(g, w) == c for g, c in zip(guesses, colours)) and w not in guesses]
+            # a re-prompted guess got no feedback: zip pairs what it can
+            if all(feedback_of(g, w) == c for g, c in zip(guesses, colours, strict=False)) and w not in guesses]
     return f"explanation: {len(left)} words fit the feedback\nguess: {left[0] if left else 'crane'}"
 
 

@@ -12,14 +12,6 @@ from .lang.loader import LoadedSpec, load_spec
 from .machine import Machine, MachineBuilder
 
 
-class GameError(Exception):
-    """A game that cannot be compiled; carries its diagnostics."""
-
-    def __init__(self, result: "CompileResult") -> None:
-        self.result = result
-        super().__init__(result.render())
-
-
 @dataclass
 class CompileResult:
     """The outcome of compiling one file."""

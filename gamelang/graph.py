@@ -9,7 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .lang import expr as ex
-from .lang.spec import Check, End, GameSpec, Goto, If, LoseFailure, Parse, Reprompt, Statement
+from .lang.spec import (
+    Check,
+    End,
+    GameSpec,
+    Goto,
+    If,
+    LoseFailure,
+    Parse,
+    Reprompt,
+    Statement,
+)
 
 OUTCOMES = ("win", "lose", "abort")
 
@@ -23,13 +33,22 @@ class Edge:
     label: str
     to_outcome: bool = False
 
+    @property
+    def node(self) -> str:
+        """The target's node id (outcome nodes are prefixed, so a state may be called `win`)."""
+        return f"end_{self.target}" if self.to_outcome else self.target
+
 
 def edges(spec: GameSpec) -> list[Edge]:
-    """Every transition of the game, in declaration order."""
+    """Every distinct transition of the game, in declaration order."""
     out: list[Edge] = []
     for name, body in spec.states.items():
         _walk(name, body, [], out)
-    return out
+    return list(dict.fromkeys(out))
+
+
+def _outcomes(found: list[Edge]) -> list[str]:
+    return [o for o in OUTCOMES if any(e.to_outcome and e.target == o for e in found)]
 
 
 def _walk(state: str, body: list[Statement], guards: list[str], out: list[Edge]) -> None:
@@ -86,18 +105,13 @@ def to_mermaid(spec: GameSpec) -> str:
     lines = ["stateDiagram-v2", f"    %% {spec.name}"]
     if spec.start_state:
         lines.append(f"    [*] --> {spec.start_state}")
-    used: set[str] = set()
-    for e in _dedupe(edges(spec)):
-        target = f"end_{e.target}" if e.to_outcome else e.target
-        if e.to_outcome:
-            used.add(e.target)
+    found = edges(spec)
+    for e in found:
         label = f" : {_mermaid_label(e.label)}" if e.label else ""
-        lines.append(f"    {e.source} --> {target}{label}")
-    for outcome in OUTCOMES:
-        if outcome in used:
-            lines.append(f'    state "{outcome}" as end_{outcome}')
-            lines.append(f"    end_{outcome} --> [*]")
-            lines.append(f"    class end_{outcome} {outcome}")
+        lines.append(f"    {e.source} --> {e.node}{label}")
+    for outcome in _outcomes(found):
+        lines += [f'    state "{outcome}" as end_{outcome}', f"    end_{outcome} --> [*]",
+                  f"    class end_{outcome} {outcome}"]
     lines += ["    classDef win fill:#c8f7c5", "    classDef lose fill:#f7d4c5", "    classDef abort fill:#e0e0e0"]
     return "\n".join(lines) + "\n"
 
@@ -113,27 +127,12 @@ def to_dot(spec: GameSpec) -> str:
     if spec.start_state:
         lines.append(f"  start -> {_dot_quote(spec.start_state)};")
     colours = {"win": "palegreen", "lose": "lightsalmon", "abort": "lightgrey"}
-    used: set[str] = set()
-    for e in _dedupe(edges(spec)):
-        target = f"end_{e.target}" if e.to_outcome else e.target
-        if e.to_outcome:
-            used.add(e.target)
+    found = edges(spec)
+    for e in found:
         label = f" [label={_dot_quote(e.label)}]" if e.label else ""
-        lines.append(f"  {_dot_quote(e.source)} -> {_dot_quote(target)}{label};")
-    for outcome in OUTCOMES:
-        if outcome in used:
-            lines.append(f'  {_dot_quote("end_" + outcome)} [label="{outcome}", shape=doublecircle, style=filled, '
-                         f'fillcolor={colours[outcome]}];')
+        lines.append(f"  {_dot_quote(e.source)} -> {_dot_quote(e.node)}{label};")
+    for outcome in _outcomes(found):
+        lines.append(f'  {_dot_quote("end_" + outcome)} [label="{outcome}", shape=doublecircle, style=filled, '
+                     f'fillcolor={colours[outcome]}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-def _dedupe(items: list[Edge]) -> list[Edge]:
-    seen: set[Edge] = set()
-    out = []
-    for e in items:
-        if e not in seen:
-            seen.add(e)
-            out.append(e)
-    return out
-

@@ -17,8 +17,25 @@ from .lang.checks import Analysis
 from .lang.evaluate import compile_expr
 from .lang.loader import LoadedSpec
 from .lang.moves import MoveParser
-from .lang.spec import (AbortFailure, Ask, Check, End, GameSpec, Goto, If, LoseFailure, Parse, Reprompt, Reward,
-                        SetVar, Statement, Tell, Template, TemplateFile, TemplateRef)
+from .lang.spec import (
+    AbortFailure,
+    Ask,
+    Check,
+    End,
+    GameSpec,
+    Goto,
+    If,
+    LoseFailure,
+    Parse,
+    Reprompt,
+    Reward,
+    SetVar,
+    Statement,
+    Tell,
+    Template,
+    TemplateFile,
+    TemplateRef,
+)
 from .lang.templates import CompiledTemplate, compile_template
 from .lang.types import RecordT
 

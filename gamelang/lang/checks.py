@@ -26,11 +26,38 @@ from .loader import LoadedSpec
 from .moves import MoveError, MoveParser, compile_regex
 from .parser import keywords
 from .source import MAX_SOURCE_BYTES, DataPath, TextPos
-from .spec import (Ask, Check, End, GameSpec, Goto, If, LoseFailure, Parse, Reprompt, Reward, SetVar, Statement,
-                   Tell, Template, TemplateFile, TemplateRef)
+from .spec import (
+    Ask,
+    Check,
+    End,
+    GameSpec,
+    Goto,
+    If,
+    LoseFailure,
+    Parse,
+    Reprompt,
+    Reward,
+    SetVar,
+    Statement,
+    Tell,
+    Template,
+    TemplateFile,
+    TemplateRef,
+)
 from .templates import CompiledTemplate, TemplateProblem, compile_template
 from .typecheck import SCOPED_BUILTINS, Symbol, TypeChecker
-from .types import BOOL, FLOAT, INT, STR, AnyT, ListT, Prim, RecordT, Type, to_annotation
+from .types import (
+    BOOL,
+    FLOAT,
+    INT,
+    STR,
+    AnyT,
+    ListT,
+    Prim,
+    RecordT,
+    Type,
+    to_annotation,
+)
 
 #: Names every expression and template may read: counters the interpreter keeps.
 RUNTIME_BUILTINS: dict[str, Type] = {
@@ -575,21 +602,15 @@ class Checker:
             if ("ask", name) not in self.used:
                 told = ("tell", name) in self.used
                 warn(("roles", name), f"role '{name}' is never asked" + (" (only told)" if told else ""))
-        for name in self.spec.moves:
-            if ("move", name) not in self.used:
-                warn(("moves", name), f"move '{name}' is never parsed")
-        for name in self.spec.vars:
-            if ("name", name) not in self.used:
-                warn(("vars", name), f"variable '{name}' is never read")
-        for name in self.spec.consts:
-            if ("name", name) not in self.used:
-                warn(("consts", name), f"constant '{name}' is never used")
-        for name in self.spec.instance:
-            if ("name", name) not in self.used:
-                warn(("instance", name), f"instance field '{name}' is never used")
-        for name in self.spec.templates:
-            if ("template", name) not in self.used:
-                warn(("templates", name), f"template '{name}' is never used")
+        # (section, how a use is recorded, what to say)
+        for section, use, says in (("moves", "move", "move '{}' is never parsed"),
+                                   ("vars", "name", "variable '{}' is never read"),
+                                   ("consts", "name", "constant '{}' is never used"),
+                                   ("instance", "name", "instance field '{}' is never used"),
+                                   ("templates", "template", "template '{}' is never used")):
+            for name in getattr(self.spec, section):
+                if (use, name) not in self.used:
+                    warn((section, name), says.format(name))
 
 
 class _Invalid:

@@ -148,10 +148,6 @@ class Diagnostics:
             return
         self.items.append(d)
 
-    def extend(self, other: Iterable[Diagnostic]) -> None:
-        """Add diagnostics found elsewhere."""
-        self.items.extend(other)
-
     @property
     def has_errors(self) -> bool:
         """Whether any diagnostic is an error."""

@@ -12,7 +12,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
-from .types import ANY, BOOL, FLOAT, INT, STR, AnyT, ListT, MapT, NothingT, Type, TypeVar
+from .types import (
+    ANY,
+    BOOL,
+    FLOAT,
+    INT,
+    STR,
+    AnyT,
+    ListT,
+    MapT,
+    NothingT,
+    Type,
+    TypeVar,
+)
 
 #: Longest string and list a function may build; past this an expression fails instead.
 MAX_TEXT = 200_000
@@ -135,7 +147,7 @@ def result_type(fn: Function, args: list[Type]) -> Type | None:
         if len(sig.params) != len(args):
             continue
         env: dict[str, Type] = {}
-        if all(_bind(p, a, env) for p, a in zip(sig.params, args)):
+        if all(_bind(p, a, env) for p, a in zip(sig.params, args, strict=True)):
             return _subst(sig.result, env)
     return None
 
@@ -330,7 +342,7 @@ def _letter_feedback(guess, target):
         raise EvalError(f"letter_feedback: guess and target differ in length ({len(guess)} vs {len(target)})")
     result = ["red"] * len(guess)
     unused: list[str | None] = list(target)
-    for i, (g, t) in enumerate(zip(guess, target)):
+    for i, (g, t) in enumerate(zip(guess, target, strict=True)):
         if g == t:
             result[i] = "green"
             unused[i] = None

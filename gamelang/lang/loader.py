@@ -7,7 +7,7 @@ declaration; such a spec is marked ``partial`` and checks that need the whole ga
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,6 @@ from .parser import LangSyntaxError, parse_game_text
 from .source import Located, SourceFile, SourceMap, decode_source, flatten, read_source
 from .spec import NAMED_SECTIONS, GameSpec
 
-GAME_SUFFIXES = (".game", ".game.yaml", ".game.yml", ".yaml", ".yml")
 MAX_VALIDATION_ROUNDS = 40
 
 
@@ -33,7 +32,6 @@ class LoadedSpec:
     smap: SourceMap
     diags: Diagnostics
     partial: bool = False  # some declarations were dropped because they were invalid
-    extra: dict = field(default_factory=dict)
 
     @property
     def base_dir(self) -> Path:
@@ -150,8 +148,28 @@ def describe_path(path: tuple) -> str:
 
 
 def _known_keys() -> list[str]:
-    from .spec import (Ask, Check, Const, End, FieldDecl, Goto, Header, If, InstancesDecl, Limits, Move, Parse,
-                       Player, Reprompt, Reward, Role, Score, SetVar, Tell, Var)
+    from .spec import (
+        Ask,
+        Check,
+        Const,
+        End,
+        FieldDecl,
+        Goto,
+        Header,
+        If,
+        InstancesDecl,
+        Limits,
+        Move,
+        Parse,
+        Player,
+        Reprompt,
+        Reward,
+        Role,
+        Score,
+        SetVar,
+        Tell,
+        Var,
+    )
     keys = set(GameSpec.model_fields)
     for model in (Ask, Check, Const, End, FieldDecl, Goto, Header, If, InstancesDecl, Limits, Move, Parse, Player,
                   Reprompt, Reward, Role, Score, SetVar, Tell, Var):

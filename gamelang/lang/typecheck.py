@@ -8,8 +8,23 @@ from typing import Callable, Protocol
 from . import expr as ex
 from .diagnostics import SourcePos, did_you_mean
 from .functions import FUNCTIONS, describe_signatures, result_type
-from .types import (ANY, BOOL, FLOAT, INT, NOTHING, STR, AnyT, ListT, MapT, NothingT, RecordT, Type, is_numeric,
-                    join, type_of_value)
+from .types import (
+    ANY,
+    BOOL,
+    FLOAT,
+    INT,
+    NOTHING,
+    STR,
+    AnyT,
+    ListT,
+    MapT,
+    NothingT,
+    RecordT,
+    Type,
+    is_numeric,
+    join,
+    type_of_value,
+)
 
 
 @dataclass(frozen=True)
@@ -137,26 +152,22 @@ class TypeChecker:
         return t
 
     def _ListLit(self, e: ex.ListLit) -> Type:
-        item: Type = NOTHING
-        for i in e.items:
-            t = self.check(i)
-            joined = join(item, t)
-            if joined is None:
-                self.report("GL0017", i.pos, f"list items must have one type; this is {t}, earlier items are {item}")
-                return ListT(ANY)
-            item = joined
-        return ListT(item)
+        return ListT(self._common_type(e.items, "list items"))
 
     def _MapLit(self, e: ex.MapLit) -> Type:
-        value: Type = NOTHING
-        for _, v in e.entries:
-            t = self.check(v)
-            joined = join(value, t)
+        return MapT(self._common_type([v for _, v in e.entries], "map values"))
+
+    def _common_type(self, items, what: str) -> Type:
+        """The one type all items fit (GL0017 if there is none)."""
+        common: Type = NOTHING
+        for item in items:
+            t = self.check(item)
+            joined = join(common, t)
             if joined is None:
-                self.report("GL0017", v.pos, f"map values must have one type; this is {t}, earlier values are {value}")
-                return MapT(ANY)
-            value = joined
-        return MapT(value)
+                self.report("GL0017", item.pos, f"{what} must have one type; this is {t}, earlier ones are {common}")
+                return ANY
+            common = joined
+        return common
 
     # -- operators
     def _Unary(self, e: ex.Unary) -> Type:

@@ -163,9 +163,8 @@ def to_annotation(t: Type) -> Any:
     Text and truth values are strict (a number is not a text); numbers accept their text form
     and ints where floats are declared. Records ignore keys they do not declare.
     """
-    from typing_extensions import TypedDict
-
     from pydantic import StrictBool, StrictStr
+    from typing_extensions import TypedDict
 
     if t == STR:
         return StrictStr

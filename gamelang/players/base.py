@@ -43,8 +43,6 @@ class Request:
 class Player:
     """Base class of players. Subclasses implement :meth:`respond`."""
 
-    #: True if the player benefits from getting many requests at once.
-    batched = False
     #: True if a person answers (runs with a human are played one episode at a time).
     interactive = False
 

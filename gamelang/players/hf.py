@@ -20,8 +20,6 @@ from .base import Player, PlayerError, PlayerSpec, PlayerSpecError, Request
 class HFPlayer(Player):
     """A transformers causal language model answering with its chat template."""
 
-    batched = True
-
     def __init__(self, spec: PlayerSpec) -> None:
         super().__init__(spec.text)
         import torch  # heavy: imported only when a model player is used
@@ -62,7 +60,7 @@ class HFPlayer(Player):
                     texts = self.generate([requests[i].messages for i in chunk], budget)
                 except Exception as err:  # a backend failure (out of memory, bad input) fails these requests only
                     texts = [PlayerError(f"generation failed: {type(err).__name__}: {err}")] * len(chunk)
-                for i, text in zip(chunk, texts):
+                for i, text in zip(chunk, texts, strict=True):
                     out[i] = text
         return out
 

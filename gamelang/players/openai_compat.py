@@ -24,8 +24,6 @@ RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 class OpenAIPlayer(Player):
     """Chat completions from an OpenAI-compatible server."""
 
-    batched = True
-
     def __init__(self, spec: PlayerSpec) -> None:
         super().__init__(spec.text)
         # the first @ ends the model name (a base URL may hold user@host)

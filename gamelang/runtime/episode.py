@@ -20,8 +20,20 @@ from typing import Any, Callable
 from ..instances import Instance
 from ..lang.functions import EvalError
 from ..lang.templates import CompiledTemplate, RenderError
-from ..machine import (AskOp, CheckOp, EndOp, FailureOp, GotoOp, JumpOp, JumpUnlessOp, Machine, ParseOp, RewardOp,
-                       SetOp, TellOp)
+from ..machine import (
+    AskOp,
+    CheckOp,
+    EndOp,
+    FailureOp,
+    GotoOp,
+    JumpOp,
+    JumpUnlessOp,
+    Machine,
+    ParseOp,
+    RewardOp,
+    SetOp,
+    TellOp,
+)
 
 #: Version of the episode record format (docs/episodes.md).
 RECORD_SCHEMA = 1
@@ -126,11 +138,6 @@ class GameEnv:
             self._emit({"type": "error", "message": message})
             self._finish("error", message)
         return self._turn()
-
-    @property
-    def waiting_role(self) -> str | None:
-        """The role whose reply the episode waits for."""
-        return self.waiting_for
 
     def player_context(self, role: str) -> dict[str, Any]:
         """What a scripted player's reply template may read: everything, plus its own view."""

@@ -15,7 +15,14 @@ from typing import Callable, Iterable, Iterator
 
 from ..instances import Instance
 from ..machine import Machine
-from ..players.base import Player, PlayerError, PlayerSpec, Request, make_player, parse_spec
+from ..players.base import (
+    Player,
+    PlayerError,
+    PlayerSpec,
+    Request,
+    make_player,
+    parse_spec,
+)
 from .episode import GameEnv, Turn
 
 
@@ -109,7 +116,7 @@ def run_jobs(jobs: Iterable[EpisodeJob], assignment: Assignment, concurrency: in
             return recorded
         results = _play_round(live, assignment)
         still: list[tuple[GameEnv, Turn]] = []
-        for (env, _), turn in zip(live, results):
+        for (env, _), turn in zip(live, results, strict=True):
             if turn.done:
                 on_record(env.record())
                 recorded += 1
@@ -130,7 +137,7 @@ def _new_env(job: EpisodeJob, on_event: Callable[[GameEnv, dict], None] | None) 
 def _play_round(live: list[tuple[GameEnv, Turn]], assignment: Assignment) -> list[Turn]:
     """Answer the pending request of every live episode; return each episode's next turn."""
     groups: dict[int, tuple[Player, list[int]]] = {}
-    for i, (env, turn) in enumerate(live):
+    for i, (_, turn) in enumerate(live):
         assert turn.role is not None
         try:
             player = assignment.player_for(turn.role)
@@ -143,15 +150,18 @@ def _play_round(live: list[tuple[GameEnv, Turn]], assignment: Assignment) -> lis
                             live[i][0].machine.limits.reply_tokens) for i in indices]
         try:
             replies = player.respond(requests)
+            if len(replies) != len(requests):
+                raise RuntimeError(f"answered {len(replies)} of {len(requests)} requests")
         except Exception as err:  # the whole backend failed: these episodes end with the outcome error
             replies = [PlayerError(f"{player.spec}: {type(err).__name__}: {err}")] * len(requests)
-        for i, reply in zip(indices, replies):
+        for i, reply in zip(indices, replies, strict=True):
             env = live[i][0]
             if isinstance(reply, str):
                 results[i] = _guard(env, lambda env=env, reply=reply: env.step(reply))
             else:
                 results[i] = env.fail(f"player {player.spec}: {reply}")
-    return [r for r in results if r is not None]
+    assert all(r is not None for r in results), "every live episode belongs to one player's group"
+    return results  # type: ignore[return-value]
 
 
 def _guard(env: GameEnv, action: Callable[[], Turn]) -> Turn:

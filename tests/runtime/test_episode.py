@@ -219,3 +219,47 @@ state s {
     assert play(m, ["5"]).reason == "small"
     assert play(m, ["50"]).outcome == "win"
     assert play(m, ["500"]).reason == "large"
+
+
+def test_template_files_json_constants_and_personas(tmp_path):
+    (tmp_path / "intro.j2").write_text("You are {{ persona }}.\nPrices: {% for k, v in prices.items() %}{{ k }}={{ v }} {% endfor %}")
+    (tmp_path / "prices.json").write_text('{"tea": 2, "cake": 4}')
+    text = """
+game shop { version 1 }
+instance { customer: str = "a tired student" }
+const prices: map[str, int] from "prices.json"
+role user { persona customer intro file "intro.j2" }
+move order by user = json { item: str, count: int }
+state s {
+  ask user
+  parse order else abort
+  check order.item in prices else lose "not on the menu"
+  end win "pays {{ prices[order.item] * order.count }}"
+}
+player buyer for user { reply '{"item": "tea", "count": 3}' }
+"""
+    m = compile_text(text, tmp_path)
+    env = GameEnv(m)
+    turn = env.reset(make_instance(m, {}, 0))
+    assert turn.messages[0]["content"] == "You are a tired student.\nPrices: tea=2 cake=4 "
+    turn = env.step('{"item": "tea", "count": 3}')
+    assert turn.outcome == "win" and turn.reason == "pays 6"
+    assert env.record()["simulated_roles"] == ["user"]
+
+
+def test_a_player_that_answers_too_few_requests_fails_those_episodes(tmp_path):
+    from gamelang.players.base import Player
+    from gamelang.runtime.scheduler import Assignment, EpisodeJob, run_jobs
+
+    class Forgetful(Player):
+        def respond(self, requests):
+            return ["yes"] * (len(requests) - 1)
+
+    m = compile_text(TWO_ROLES, tmp_path)
+    assignment = Assignment()
+    assignment.players["scripted"] = Forgetful("forgetful")
+    records: list[dict] = []
+    jobs = [EpisodeJob(m, make_instance(m, {}, i), 0, i) for i in range(3)]
+    run_jobs(jobs, assignment, 3, records.append)
+    assert len(records) == 3
+    assert all(r["outcome"] == "error" and "answered 2 of 3 requests" in r["reason"] for r in records)
