@@ -123,3 +123,14 @@ def test_error_episodes_are_logged_counted_and_retried(tmp_path):
 def test_score_of_something_that_is_not_a_run(tmp_path):
     proc = run("score", str(tmp_path))
     assert proc.returncode == 2 and "not a run folder" in proc.stderr
+
+
+def test_transcripts_escape_model_text(tmp_path):
+    from gamelang.transcript import render_html
+
+    record = {"game": "g", "experiment": "e", "instance": "0", "episode": 0, "players": {"a": "x"},
+              "outcome": "abort", "reason": "<b>bad</b>", "scores": {"main": None},
+              "events": [{"type": "reply", "role": "a", "text": "<script>alert(1)</script>"}], "messages": {}}
+    page = render_html([record])
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>bad</b>" not in page
