@@ -2,7 +2,8 @@
 
 All pending requests of a round go to ``generate`` together (left padding), in sub-batches of
 ``batch_size``. Options: ``temperature`` (0 = greedy, the default), ``top_p``,
-``max_new_tokens`` (default: the game's ``reply_tokens``), ``adapter`` (a PEFT adapter folder;
+``max_new_tokens`` (default: the game's ``reply_tokens``), ``min_new_tokens`` (no end of text
+before that many tokens: equal work per reply, for benchmarks), ``adapter`` (a PEFT adapter folder;
 a model folder that holds ``adapter_config.json`` is loaded as an adapter too), ``dtype``
 (``auto``, ``float32``, ``bfloat16``, ``float16``), ``device`` (``auto``, ``cpu``, ``cuda``,
 ``cuda:1``, ...), ``batch_size`` (default 32), ``chat_template`` (a Jinja file to use instead of
@@ -28,6 +29,7 @@ class HFPlayer(Player):
         self.temperature = spec.option("temperature", 0.0, float)
         self.top_p = spec.option("top_p", 1.0, float)
         self.max_new_tokens = spec.option("max_new_tokens", None, int)
+        self.min_new_tokens = spec.option("min_new_tokens", None, int)
         self.batch_size = max(1, spec.option("batch_size", 32, int))
         self.seed = spec.option("seed", 0, int)
         self.generator_calls = 0
@@ -71,6 +73,8 @@ class HFPlayer(Player):
         prompts = [self.prompt_text(c) for c in conversations]
         enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.model.device)
         kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens, "pad_token_id": tok.pad_token_id}
+        if self.min_new_tokens:
+            kwargs["min_new_tokens"] = min(self.min_new_tokens, max_new_tokens)
         if self.temperature > 0:
             kwargs.update(do_sample=True, temperature=self.temperature, top_p=self.top_p)
             torch.manual_seed(self.seed + self.generator_calls)
