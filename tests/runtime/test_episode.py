@@ -263,3 +263,15 @@ def test_a_player_that_answers_too_few_requests_fails_those_episodes(tmp_path):
     run_jobs(jobs, assignment, 3, records.append)
     assert len(records) == 3
     assert all(r["outcome"] == "error" and "answered 2 of 3 requests" in r["reason"] for r in records)
+
+
+def test_every_built_in_name_the_checker_allows_has_a_runtime_value(tmp_path):
+    from gamelang.lang.checks import RUNTIME_BUILTINS
+    from gamelang.lang.types import type_of_value
+
+    m = compile_text(CHECKS, tmp_path)
+    env = GameEnv(m)
+    env.reset(make_instance(m, {}, 0))
+    for name, declared in RUNTIME_BUILTINS.items():
+        assert name in env.env, name
+        assert type_of_value(env.env[name]).fits(declared), name
