@@ -46,6 +46,9 @@ class ScoreFormat(str, Enum):
 MODEL_HELP = "A player for every role that has no other player: hf:PATH, openai:MODEL@URL, scripted, replay:FILE."
 ROLE_HELP = "A player for one role, as ROLE=SPEC (repeatable)."
 HUMAN_HELP = "Play ROLE yourself at the terminal (repeatable)."
+SPLIT_HELP = "Only the instances of this side of the train/test split: train or test."
+TEST_SHARE_HELP = "With --split: the share of instances in the test split."
+SPLIT_SEED_HELP = "With --split: the seed that draws the split (the same seed gives the same split)."
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
@@ -146,6 +149,9 @@ def play(
     instance: Optional[str] = typer.Option(None, help="Play the instance with this id (default: the first)."),
     seed: int = typer.Option(0, help="Seed of the episode (sampling players use it)."),
     save: Optional[Path] = typer.Option(None, help="Append the episode's record to this JSONL file."),
+    split: Optional[str] = typer.Option(None, "--split", help=SPLIT_HELP),
+    test_share: float = typer.Option(0.2, "--test-share", help=TEST_SHARE_HELP),
+    split_seed: int = typer.Option(0, "--split-seed", help=SPLIT_SEED_HELP),
 ) -> None:
     """Play one episode with a live transcript (scripted players by default)."""
     import json
@@ -162,8 +168,11 @@ def play(
     machine = load_machine_or_exit(game)
     role_specs, default = _assignment_specs(model, role, human)
     _check_roles([machine], role_specs)
+    from .cli_data import split_or_exit
+
     settings = RunSettings(out=Path("."), experiments=[experiment] if experiment else None,
-                           instance_ids=[instance] if instance else None)
+                           instance_ids=[instance] if instance else None,
+                           split=split_or_exit(split, test_share, split_seed))
     try:
         instances = select_instances(machine, settings)
     except (InstanceError, RunFolderError) as err:
@@ -215,6 +224,9 @@ def run(
     seed: int = typer.Option(0, help="Run seed; every episode's seed derives from it."),
     resume: bool = typer.Option(False, help="Continue an interrupted run in --out, skipping finished episodes."),
     retry_errors: bool = typer.Option(False, help="With --resume, play again the episodes that ended in error."),
+    split: Optional[str] = typer.Option(None, "--split", help=SPLIT_HELP),
+    test_share: float = typer.Option(0.2, "--test-share", help=TEST_SHARE_HELP),
+    split_seed: int = typer.Option(0, "--split-seed", help=SPLIT_SEED_HELP),
 ) -> None:
     """Play every instance of one or more games, log every episode, and print the scores."""
     import time
@@ -232,8 +244,10 @@ def run(
     from .players import PlayerSpecError
     from .runtime.run import RunSettings, execute
     from .runtime.runfolder import RunFolderError, read_run
+    from .cli_data import split_or_exit
     from .scoring import render_table, score_run
 
+    run_split = split_or_exit(split, test_share, split_seed)
     machines = [load_machine_or_exit(g) for g in games]
     names = [m.name for m in machines]
     if len(set(names)) != len(names):
@@ -243,7 +257,7 @@ def run(
     out = out or Path("runs") / f"{'-'.join(names)}-{time.strftime('%Y%m%d-%H%M%S')}"
     settings = RunSettings(out=out, episodes=episodes, limit=limit, experiments=experiment or None,
                            concurrency=concurrency, seed=seed, resume=resume, retry_errors=retry_errors,
-                           role_specs=role_specs, default_spec=default)
+                           role_specs=role_specs, default_spec=default, split=run_split)
     console = Console(highlight=False, width=None if Console().is_terminal else 140)
     counts = {"win": 0, "lose": 0, "abort": 0, "error": 0}
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -353,6 +367,9 @@ def load_machine_or_exit(ref: str):
         typer.echo(result.render(), err=True)
         raise fail(f"{path} is not a valid game", EXIT_PROBLEMS)
     return result.machine
+
+
+from . import cli_data  # noqa: E402,F401  (registers export and compare on `app`)
 
 
 def main(argv: Optional[list[str]] = None) -> None:

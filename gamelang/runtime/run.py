@@ -16,6 +16,7 @@ from typing import Callable
 from ..instances import Instance, load_instances
 from ..machine import Machine
 from ..players.base import PlayerSpec
+from ..splits import Split, describe_meta
 from .runfolder import EPISODES_FILE, RunFolderError, RunWriter, read_run
 from .scheduler import Assignment, EpisodeJob, episode_seed, run_jobs
 
@@ -35,6 +36,7 @@ class RunSettings:
     retry_errors: bool = False
     role_specs: dict[str, PlayerSpec] = field(default_factory=dict)
     default_spec: PlayerSpec | None = None
+    split: Split | None = None  # only the instances on this side of a train/test split
 
 
 @dataclass
@@ -60,6 +62,8 @@ def select_instances(machine: Machine, settings: RunSettings) -> list[Instance]:
         instances = [i for i in instances if i.experiment in settings.experiments]
     if settings.instance_ids:
         instances = [i for i in instances if i.id in settings.instance_ids]
+    if settings.split is not None:
+        instances = [i for i in instances if settings.split.contains(machine.name, i.experiment, i.id)]
     if settings.limit is not None:
         instances = instances[: settings.limit]
     return instances
@@ -92,6 +96,7 @@ def _meta(machines: list[Machine], jobs: list[EpisodeJob], settings: RunSettings
         "episodes_per_instance": settings.episodes,
         "limit": settings.limit,
         "experiments": settings.experiments,
+        "split": settings.split.as_meta() if settings.split else None,
         "concurrency": settings.concurrency,
         "players": {"default": settings.default_spec.text if settings.default_spec else "scripted",
                     "roles": {r: s.text for r, s in settings.role_specs.items()}},
@@ -144,7 +149,11 @@ def execute(machines: list[Machine], settings: RunSettings, on_record: Callable[
 
 
 def _check_same_run(old: dict, new: dict) -> None:
-    """Refuse to resume a run with other games or players: its episodes would not be comparable."""
+    """Refuse to resume a run with other games, players or split: its episodes would not be comparable."""
+    if old.get("split") != new["split"]:
+        raise RunFolderError(f"this run was started with split {describe_meta(old.get('split'))}, "
+                             f"not {describe_meta(new['split'])}; "
+                             "use the same --split, --test-share and --split-seed, or a new --out folder")
     for game, info in new["games"].items():
         before = old.get("games", {}).get(game)
         if before is None:

@@ -1,0 +1,152 @@
+"""The `gamelang export` and `gamelang compare` commands, and the --split options of run and play.
+
+They are registered on the `app` of gamelang/cli.py when it is imported. Like every command they
+import what they need when they run; JSONL export needs neither torch nor datasets.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .cli import EXIT_OK, EXIT_PROBLEMS, ScoreFormat, app, fail
+
+#: Pairs per game, experiment, instance and role in a DPO export (kept in step with data.dpo, which
+#: is not imported here so that `gamelang --help` stays light).
+DEFAULT_MAX_PAIRS = 16
+
+
+class ExportFormat(str, Enum):
+    sft = "sft"
+    dpo = "dpo"
+    kto = "kto"
+
+
+class PairLevel(str, Enum):
+    turn = "turn"
+    episode = "episode"
+
+
+def split_or_exit(name: Optional[str], test_share: float, seed: int):
+    """The split named on the command line (None without --split); a bad one exits with code 2."""
+    from .splits import Split, SplitError
+
+    if name is None:
+        return None
+    try:
+        return Split(name, test_share, seed)
+    except SplitError as err:
+        raise fail(str(err)) from None
+
+
+@app.command("export")
+def export_command(
+    format: ExportFormat = typer.Argument(..., help="sft, dpo or kto."),
+    runs: list[Path] = typer.Argument(..., help="Run folders."),
+    out: Path = typer.Option(..., "--out", "-o", help="The dataset file: .jsonl, or .parquet (needs datasets)."),
+    role: list[str] = typer.Option([], "--role", help="Only this role (repeatable; simulated roles too)."),
+    model: list[str] = typer.Option([], "--model", help="Only roles played by this player spec (repeatable)."),
+    game: list[str] = typer.Option([], "--game", help="Only this game (repeatable)."),
+    outcome: list[str] = typer.Option([], "--outcome", help="Only episodes with this outcome (repeatable)."),
+    min_score: Optional[float] = typer.Option(
+        None, "--min-score",
+        help="sft: leave out episodes below it; dpo: the least score of a chosen episode; kto: a success."),
+    level: Optional[PairLevel] = typer.Option(None, "--level",
+                                              help="dpo: pairs of turns (the default) or of whole episodes."),
+    max_pairs: Optional[int] = typer.Option(
+        None, "--max-pairs-per-instance", min=1,
+        help=f"dpo: at most this many pairs per game, experiment, instance and role (default {DEFAULT_MAX_PAIRS})."),
+    split: Optional[str] = typer.Option(None, "--split", help="Only instances of this side of the split."),
+    test_share: float = typer.Option(0.2, "--test-share", help="With --split: the test share."),
+    split_seed: int = typer.Option(0, "--split-seed", help="With --split: the split seed."),
+) -> None:
+    """Turn the episodes of runs into an SFT, DPO or KTO dataset that TRL's trainers take."""
+    from rich.console import Console
+
+    from .data.episodes import ExportError
+    from .data.export import ExportOptions, export
+    from .data.select import Criteria
+    from .data.writer import check_output, write_rows
+
+    if format is not ExportFormat.dpo and (level is not None or max_pairs is not None):
+        raise fail("--level and --max-pairs-per-instance are options of 'export dpo'")
+    criteria = Criteria(tuple(game), tuple(role), tuple(model), tuple(outcome), min_score,
+                        split_or_exit(split, test_share, split_seed))
+    options = ExportOptions(format.value, criteria, (level or PairLevel.turn).value, max_pairs or DEFAULT_MAX_PAIRS)
+    console = Console(highlight=False, width=None if Console().is_terminal else 120)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        check_output(out)
+        result = export(runs, options)
+        for note in result.loaded.notes:
+            errors.print(f"note: {note}", style="yellow", markup=False)
+        _print_summary(console, result, format.value)
+        if not result.rows:
+            raise ExportError("nothing to export: no episode and role met the criteria (see the summary above)",
+                              EXIT_PROBLEMS)
+        write_rows(result.rows, out)
+    except ExportError as err:
+        raise fail(str(err), err.code) from None
+    for warning in result.warnings:
+        errors.print(f"warning: {warning}", style="yellow", markup=False)
+    console.print(f"wrote {len(result.rows)} {format.value} rows to {out}")
+    raise typer.Exit(EXIT_OK)
+
+
+def _print_summary(console, result, format: str) -> None:
+    """Rows per game and role, counts of the builder, and what was left out and why."""
+    from rich.table import Table
+
+    by = result.rows_by_game_and_role()
+    if by:
+        table = Table(title=f"{format} rows")
+        for header in ("game", "role", "rows"):
+            table.add_column(header, justify="right" if header == "rows" else "left")
+        for (game, role), n in sorted(by.items()):
+            table.add_row(game, role, str(n))
+        console.print(table)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()) if v)
+    if counts:
+        console.print(counts, markup=False)
+    for what, counter in (("episodes", result.selection.skipped_episodes),
+                          ("roles", result.selection.skipped_views)):
+        if counter:
+            console.print(f"left out {what}: " + ", ".join(f"{reason} {n}" for reason, n in counter.most_common()),
+                          markup=False)
+
+
+@app.command()
+def compare(
+    runs: list[Path] = typer.Argument(..., help="Run folders; the first is the baseline."),
+    format: ScoreFormat = typer.Option(ScoreFormat.table, "--format", "-f", help="table, csv or json."),
+) -> None:
+    """Compare runs game by game: win rate with its 95 % interval, quality, % played, reward."""
+    from rich.console import Console
+
+    from .compare import compare_runs, render_csv, render_json, render_tables
+    from .runtime.runfolder import RunFolderError, read_run
+
+    loaded = []
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    for path in runs:
+        try:
+            data = read_run(path)
+        except RunFolderError as err:
+            raise fail(str(err)) from None
+        for problem in data.problems:
+            errors.print(f"note: {problem}", style="yellow", markup=False)
+        loaded.append((str(path), data))
+    rows, notes = compare_runs(loaded)
+    if not rows:
+        raise fail("no episodes in these runs", EXIT_PROBLEMS)
+    if format is ScoreFormat.csv:
+        typer.echo(render_csv(rows), nl=False)
+    elif format is ScoreFormat.json:
+        typer.echo(render_json(rows))
+    else:
+        render_tables(rows, Console(highlight=False, width=None if Console().is_terminal else 140))
+    for note in notes:
+        errors.print(f"note: {note}", style="dim", markup=False)
