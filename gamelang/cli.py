@@ -351,6 +351,11 @@ def transcript(
     typer.echo(f"wrote {len(records)} episodes to {out}")
 
 
+from .cli_train import train_app  # noqa: E402 (registered here, once `app` exists)
+
+app.add_typer(train_app, name="train")
+
+
 def load_machine_or_exit(ref: str):
     """Compile a game by path or name; on failure print why and exit (1 invalid, 2 not found)."""
     from .compiler import compile_file
