@@ -8,12 +8,10 @@ is answered with a :class:`PlayerError`, which gives that episode the outcome ``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
-if TYPE_CHECKING:
-    from ..runtime.episode import GameEnv
-
+from ..turns import Completion, RoleView, Sampling, TokenTurn
 
 class PlayerError(Exception):
     """A player could not answer (a backend failed, a replay ran out of replies, ...)."""
@@ -25,19 +23,43 @@ class PlayerSpecError(ValueError):
 
 @dataclass
 class Request:
-    """One reply a player must give: a role's conversation in one episode."""
+    """One reply a player must give: a role's conversation in one episode.
 
-    env: "GameEnv"
+    Players get what the role may see, never the running episode: the messages, a read-only
+    ``view`` (for reference players), the sampling settings and the seed of this request, and the
+    role's earlier turns at the token level (``history``) when its player gave tokens.
+    """
+
+    key: tuple[str, str, str, int, str]  # (game, experiment, instance, episode, branch)
     role: str
-    messages: list[dict[str, str]]
+    messages: list[dict[str, Any]]
     max_tokens: int
+    seed: int = 0
+    view: RoleView | None = None
+    history: tuple[TokenTurn, ...] = ()
+    sampling: Sampling = field(default_factory=Sampling)
 
     @property
-    def key(self) -> tuple:
-        """(game, experiment, instance, episode, role): identifies where the request comes from."""
-        inst = self.env.instance
-        assert inst is not None
-        return (self.env.machine.name, inst.experiment, inst.id, self.env.episode_index, self.role)
+    def previous(self) -> TokenTurn | None:
+        """The role's previous turn at the token level, if its player gave tokens."""
+        return self.history[-1] if self.history else None
+
+    @property
+    def episode_key(self) -> tuple[str, str, str, int, str]:
+        """(game, experiment, instance, episode, branch): the episode the request comes from."""
+        return self.key
+
+    @property
+    def role_key(self) -> tuple:
+        """The episode key plus the role: where a player keeps per-conversation state."""
+        return self.key + (self.role,)
+
+    @property
+    def new_messages(self) -> list[dict[str, Any]]:
+        """The messages since the role's previous reply (all of them on its first turn)."""
+        if self.previous is None:
+            return self.messages
+        return self.messages[self.previous.messages + 1:]
 
 
 class Player:
@@ -49,8 +71,8 @@ class Player:
     def __init__(self, spec: str) -> None:
         self.spec = spec
 
-    def respond(self, requests: list[Request]) -> list[str | PlayerError]:
-        """One reply (or a PlayerError) per request, in order."""
+    def respond(self, requests: list[Request]) -> list[str | Completion | PlayerError]:
+        """One reply per request, in order: text, a :class:`Completion`, or a PlayerError."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -104,8 +126,8 @@ def parse_spec(text: str) -> PlayerSpec:
 
 
 KNOWN_OPTIONS = {
-    "hf": {"temperature", "top_p", "max_new_tokens", "min_new_tokens", "adapter", "dtype", "device", "batch_size", "chat_template",
-           "seed"},
+    "hf": {"temperature", "top_p", "max_new_tokens", "min_new_tokens", "adapter", "dtype", "device", "batch_size",
+           "chat_template", "seed", "tokens"},
     "openai": {"temperature", "top_p", "max_tokens", "timeout", "retries", "concurrency", "api_key_env"},
 }
 

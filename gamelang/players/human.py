@@ -25,7 +25,7 @@ class HumanPlayer(Player):
         return [self._one(r) for r in requests]
 
     def _one(self, request: Request) -> str | PlayerError:
-        key = request.key[:4] + (request.role,)
+        key = request.role_key
         start = self.shown.get(key, 0)
         for message in request.messages[start:]:
             if message["role"] != "assistant":

@@ -49,10 +49,15 @@ class OpenAIPlayer(Player):
             return list(pool.map(self._one, requests))
 
     def _one(self, request: Request) -> str | PlayerError:
-        body = {"model": self.model, "messages": request.messages, "temperature": self.temperature,
-                "max_tokens": self.max_tokens or request.max_tokens}
-        if self.top_p is not None:
-            body["top_p"] = self.top_p
+        sampling = request.sampling
+        body = {"model": self.model, "messages": request.messages,
+                "temperature": self.temperature if sampling.temperature is None else sampling.temperature,
+                "max_tokens": sampling.max_tokens or self.max_tokens or request.max_tokens,
+                # servers that honour it (vLLM, llama.cpp) then sample the same reply on a resumed run
+                "seed": request.seed & 0x7FFF_FFFF}
+        top_p = self.top_p if sampling.top_p is None else sampling.top_p
+        if top_p is not None:
+            body["top_p"] = top_p
         last = "no attempt"
         for attempt in range(self.retries + 1):
             if attempt:

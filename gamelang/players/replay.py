@@ -45,7 +45,7 @@ class ReplayPlayer(Player):
                 for event in record.get("events", []):
                     if event.get("type") == "reply":
                         key = (record["game"], record["experiment"], str(record["instance"]), record["episode"],
-                               event["role"])
+                               record.get("branch", ""), event["role"])
                         self.by_episode.setdefault(key, []).append(event["text"])
         elif path.suffix == ".json":
             data = json.loads(text)
@@ -62,7 +62,7 @@ class ReplayPlayer(Player):
         return [self._one(r) for r in requests]
 
     def _one(self, request: Request) -> str | PlayerError:
-        key = request.key
+        key = request.role_key
         if self.by_episode:
             replies = self.by_episode.get(key, [])
             counter = key
@@ -71,7 +71,7 @@ class ReplayPlayer(Player):
             counter = key
         else:
             replies = self.sequence or []
-            counter = key[:4]  # one sequence per episode, shared by the roles it plays
+            counter = request.episode_key  # one sequence per episode, shared by the roles it plays
         i = self.positions[counter]
         if i >= len(replies):
             return PlayerError(f"the replay has no reply {i + 1} for {request.role} in this episode")

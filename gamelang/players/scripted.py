@@ -17,12 +17,13 @@ class ScriptedPlayer(Player):
         return [self._one(r) for r in requests]
 
     def _one(self, request: Request) -> str | PlayerError:
-        machine = request.env.machine
-        player = machine.reference_player(request.role, self.name)
+        view = request.view
+        player = view.reference_player(self.name) if view is not None else None
         if player is None:
             which = f"named '{self.name}' " if self.name else ""
-            return PlayerError(f"game '{machine.name}' has no scripted player {which}for role '{request.role}'")
+            game = view.game if view is not None else request.key[0]
+            return PlayerError(f"game '{game}' has no scripted player {which}for role '{request.role}'")
         try:
-            return player.reply.render(request.env.player_context(request.role)).strip()
+            return player.reply.render(view.context()).strip()
         except RenderError as err:
             return PlayerError(f"scripted player '{player.name}' failed: {err}")

@@ -14,7 +14,7 @@ gives the outcome ``error`` with a message.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..instances import Instance
@@ -34,6 +34,8 @@ from ..machine import (
     SetOp,
     TellOp,
 )
+from ..turns import Completion, RoleView, TokenTurn
+from .state import EpisodeState
 
 #: Version of the episode record format (docs/episodes.md).
 RECORD_SCHEMA = 1
@@ -49,7 +51,7 @@ class Turn:
     """What the environment returns: who must act next, or how the episode ended."""
 
     role: str | None  # the role that must reply next; None once the episode is done
-    messages: list[dict[str, str]]  # that role's whole conversation, ending with its new message
+    messages: list[dict[str, Any]]  # that role's whole conversation, ending with its new message
     reward: float = 0.0  # partial rewards given since the previous step
     done: bool = False
     outcome: str | None = None
@@ -57,97 +59,192 @@ class Turn:
     scores: dict[str, Any] | None = None
 
 
-@dataclass
-class _Pending:
-    parts: list[str] = field(default_factory=list)
-
-
 class GameEnv:
-    """One episode of a game, as an environment: ``reset`` then ``step`` until done."""
+    """One episode of a game, as an environment: ``reset`` then ``step`` until done.
+
+    The env is a thin driver over the shared machine and an :class:`EpisodeState` (``env.state``),
+    which holds everything that changes. ``fork()`` makes an independent env that goes on from
+    here as a new branch; ``snapshot()``/``restore()`` save and bring back the state.
+    """
 
     def __init__(self, machine: Machine, on_event: Callable[[dict], None] | None = None) -> None:
         self.machine = machine
         self.on_event = on_event
-        self.instance: Instance | None = None
-        self.done = True
+        self.state: EpisodeState | None = None
+        # The flat bindings expressions read: the instance data and constants (never copied per
+        # episode: they are the same objects) under the state's mutable bindings.
+        self.env: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ public API
     def reset(self, instance: Instance, seed: int = 0, episode: int = 0,
               players: dict[str, str] | None = None) -> Turn:
         """Start an episode of ``instance``; run until the first request (or the end)."""
         m = self.machine
-        self.instance, self.seed, self.episode_index = instance, seed, episode
-        self.players = dict(players or {})
-        self.events: list[dict[str, Any]] = []
-        self.histories: dict[str, list[dict[str, str]]] = {r: [] for r in m.roles}
-        self.pending: dict[str, _Pending] = {r: _Pending() for r in m.roles}
-        self.last_reply: dict[str, str] = {}
-        self.asks: dict[str, int] = {r: 0 for r in m.roles}
-        self.rewards: list[dict[str, Any]] = []
-        self.reward_since_step = 0.0
-        self.outcome: str | None = None
-        self.reason: str | None = None
-        self.scores: dict[str, Any] | None = None
-        self.waiting_for: str | None = None
-        self.started = time.time()
-        self.ended: float | None = None
-        self.done = False
-        self.env: dict[str, Any] = {**instance.data, **m.consts}
-        self.env.update({n: None for n in m.moves})
-        self.counters = {"requests": 0, "parsed": 0, "violated": 0, "reprompts": 0, "steps": 1}
-        self.env.update(self.counters, partial_reward=0.0)
-        self.state = m.start
-        self.pc = 0
-        self.reprompts_here: dict[int, int] = {}
-        self.last_ask_pc: int | None = None
-        self.override_message: str | None = None
+        roles = list(m.roles)
+        s = self.state = EpisodeState(
+            game=m.name, game_hash=m.content_hash, instance=instance, episode=episode, seed=seed,
+            players=dict(players or {}), current=m.start, started=time.time(),
+            counters={"requests": 0, "parsed": 0, "violated": 0, "reprompts": 0, "steps": 1},
+            histories={r: [] for r in roles}, pending={r: [] for r in roles}, asks={r: 0 for r in roles},
+        )
+        s.bindings.update({n: None for n in m.moves})
+        s.bindings.update(s.counters, partial_reward=0.0)
+        self.env = {**instance.data, **m.consts, **s.bindings}
         try:
             for name, init in m.var_inits:
-                self.env[name] = self._eval(init, 0, f"the initial value of '{name}'")
+                self._bind(name, self._eval(init, 0, f"the initial value of '{name}'"))
             for role in m.roles.values():
                 self._start_role(role)
         except GameRuntimeError as err:
             self._emit({"type": "error", "message": str(err)})
             self._finish("error", f"while starting the episode: {err}")
             return self._turn()
-        self._emit({"type": "state", "to": self.state})
+        self._emit({"type": "state", "to": s.current})
         return self._advance()
 
-    def step(self, reply: str) -> Turn:
-        """Give the reply of the role that was asked; run until the next request or the end."""
-        if self.done or self.waiting_for is None:
+    def step(self, reply: "str | Completion") -> Turn:
+        """Give the reply of the role that was asked; run until the next request or the end.
+
+        ``reply`` is text, or a :class:`~gamelang.turns.Completion` whose text the game parses
+        exactly as sampled (its token ids are kept in the state for training).
+        """
+        s = self._live()
+        if s.done or s.waiting_for is None:
             raise RuntimeError("step() called on an episode that is not waiting for a reply")
-        role = self.waiting_for
-        limit = self.machine.limits.reply_chars
-        text = str(reply)
-        truncated = len(text) > limit
-        if truncated:
-            text = text[:limit]
-        self.histories[role].append({"role": "assistant", "content": text})
-        self.last_reply[role] = text
+        role = s.waiting_for
+        completion = reply if isinstance(reply, Completion) else None
+        text = completion.text if completion is not None else str(reply)
         event: dict[str, Any] = {"type": "reply", "role": role, "text": text}
-        if truncated:
-            event["truncated"] = len(str(reply))
+        if completion is not None and completion.token_ids is not None:
+            # bounded in tokens at generation: cutting characters would break the ids
+            s.tokens.append(TokenTurn(role, completion.owner, tuple(completion.prompt_ids or ()),
+                                      tuple(completion.token_ids), completion.logprobs, completion.prompt_text or "",
+                                      text, completion.finish_reason, len(s.histories[role]), completion.extends))
+            event.update(tokens=len(completion.token_ids), finish_reason=completion.finish_reason)
+        elif len(text) > self.machine.limits.reply_chars:
+            event.update(text=text[:self.machine.limits.reply_chars], truncated=len(text))
+            text = event["text"]
+        s.histories[role].append({"role": "assistant", "content": text})
+        s.last_reply[role] = text
         self._emit(event)
-        self.waiting_for = None
+        s.waiting_for = None
         return self._advance()
 
     def fail(self, message: str) -> Turn:
         """End the episode with the outcome ``error`` (a backend failed while answering)."""
-        if not self.done:
+        s = self._live()
+        if not s.done:
             self._emit({"type": "error", "message": message})
             self._finish("error", message)
         return self._turn()
 
+    def fork(self, branch: str | None = None, on_event: Callable[[dict], None] | None = None) -> "GameEnv":
+        """An independent env that goes on from here as a new branch of this episode.
+
+        The child shares the machine and everything immutable; its state's ``parent`` is this
+        branch and ``forked_at`` the number of events they share. Branch ids are made from the
+        parent's ("" -> "1", "2"; "1" -> "1.1", ...) unless ``branch`` is given.
+        """
+        child = GameEnv(self.machine, on_event if on_event is not None else self.on_event)
+        child.state = self._live().fork(branch)
+        child.env = dict(self.env)
+        return child
+
+    def snapshot(self) -> EpisodeState:
+        """A copy of the episode state (plain data: it pickles); the env goes on unchanged."""
+        return self._live().copy()
+
+    def restore(self, state: EpisodeState) -> None:
+        """Go back to (a copy of) a snapshot of an episode of this same game."""
+        if state.game_hash != self.machine.content_hash:
+            raise ValueError(f"this state belongs to game '{state.game}' ({state.game_hash}), "
+                             f"not to '{self.machine.name}' ({self.machine.content_hash})")
+        self.state = state.copy()
+        self.env = {**state.instance.data, **self.machine.consts, **self.state.bindings}
+
+    @classmethod
+    def from_state(cls, machine: Machine, state: EpisodeState,
+                   on_event: Callable[[dict], None] | None = None) -> "GameEnv":
+        """An env that continues a saved (e.g. unpickled) episode state."""
+        env = cls(machine, on_event)
+        env.restore(state)
+        return env
+
     def player_context(self, role: str) -> dict[str, Any]:
         """What a scripted player's reply template may read: everything, plus its own view."""
-        messages = self.histories[role]
+        s = self._live()
+        messages = s.histories[role]
         last = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
-        context = {**self.env, "last_message": last, "asks": self.asks[role] - 1}
+        context = {**self.env, "last_message": last, "asks": s.asks[role] - 1}
         persona = self.machine.roles[role].persona
         if persona is not None:
             context["persona"] = self.env.get(persona, "")
         return context
+
+    def view(self, role: str) -> RoleView:
+        """The read-only view a player of ``role`` gets with its request."""
+        machine = self.machine
+        return RoleView(machine.name, role, lambda name: machine.reference_player(role, name),
+                        lambda: self.player_context(role))
+
+    def token_turns(self, role: str) -> tuple[TokenTurn, ...]:
+        """The role's replies at the token level so far (those whose player gave tokens)."""
+        return tuple(t for t in self._live().tokens if t.role == role)
+
+    # read-only shortcuts to the state, for callers of the environment API
+    @property
+    def done(self) -> bool:
+        return self.state is None or self.state.done
+
+    @property
+    def instance(self) -> Instance | None:
+        return self.state.instance if self.state else None
+
+    @property
+    def episode_index(self) -> int:
+        return self._live().episode
+
+    @property
+    def seed(self) -> int:
+        return self._live().seed
+
+    @property
+    def branch(self) -> str:
+        return self._live().branch
+
+    @property
+    def key(self) -> tuple[str, str, str, int, str]:
+        """(game, experiment, instance, episode, branch)."""
+        return self._live().key
+
+    @property
+    def waiting_for(self) -> str | None:
+        return self._live().waiting_for
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return self._live().events
+
+    @property
+    def histories(self) -> dict[str, list[dict[str, Any]]]:
+        return self._live().histories
+
+    @property
+    def outcome(self) -> str | None:
+        return self._live().outcome
+
+    @property
+    def reason(self) -> str | None:
+        return self._live().reason
+
+    @property
+    def scores(self) -> dict[str, Any] | None:
+        return self._live().scores
+
+    def _live(self) -> EpisodeState:
+        if self.state is None:
+            raise RuntimeError("the episode has not started: call reset() first")
+        return self.state
 
     # ------------------------------------------------------------------ the interpreter loop
     def _advance(self) -> Turn:
@@ -161,9 +258,9 @@ class GameEnv:
     def _run(self) -> None:
         """Run instructions until the episode asks a role or ends."""
         m = self.machine
-        while not self.done:
-            ops = m.states[self.state].ops
-            op = ops[self.pc]
+        s = self._live()
+        while not s.done:
+            op = m.states[s.current].ops[s.pc]
             kind = type(op)
             if kind is AskOp:
                 if self._ask(op):
@@ -174,25 +271,25 @@ class GameEnv:
                 ok = self._eval(op.cond, op.line, op.text)
                 self._emit({"type": "check", "expr": op.text, "ok": bool(ok), "line": op.line})
                 if ok:
-                    self.pc += 1
+                    s.pc += 1
                 else:
-                    self._failure(op.failure, f"check failed: {op.text}", op.line)
+                    self._failure(op.failure, f"check failed: {op.text}", op.line, self._last_asked_role())
             elif kind is SetOp:
                 value = self._eval(op.value, op.line, op.text)
-                self.env[op.var] = value
+                self._bind(op.var, value)
                 self._emit({"type": "set", "var": op.var, "value": value})
-                self.pc += 1
+                s.pc += 1
             elif kind is TellOp:
                 text = self._render(op.message, op.line)
                 self._tell(op.role, text)
-                self.pc += 1
+                s.pc += 1
             elif kind is RewardOp:
                 self._reward(op)
-                self.pc += 1
+                s.pc += 1
             elif kind is JumpUnlessOp:
-                self.pc = self.pc + 1 if self._eval(op.cond, op.line, op.text) else op.target
+                s.pc = s.pc + 1 if self._eval(op.cond, op.line, op.text) else op.target
             elif kind is JumpOp:
-                self.pc = op.target
+                s.pc = op.target
             elif kind is GotoOp:
                 self._goto(op.state)
             elif kind is EndOp:
@@ -203,78 +300,85 @@ class GameEnv:
 
     def _ask(self, op: AskOp) -> bool:
         """Send the role its pending message and wait; False if a limit ended the episode."""
+        s = self._live()
         limits = self.machine.limits
-        if self.counters["requests"] >= limits.requests:
+        if s.counters["requests"] >= limits.requests:
             self._limit(f"the request limit ({limits.requests}) was reached")
             return False
-        if self.override_message is not None:
-            self.pending[op.role].parts.append(self.override_message)
-            self.override_message = None
+        if s.override_message is not None:
+            s.pending[op.role].append(s.override_message)
+            s.override_message = None
         elif op.message is not None:
-            self.pending[op.role].parts.append(self._render(op.message, op.line))
+            s.pending[op.role].append(self._render(op.message, op.line))
         new = self._flush(op.role)
-        self.last_ask_pc = self.pc
+        s.last_ask_pc = s.pc
         self._count("requests")
-        self.asks[op.role] += 1
-        self.waiting_for = op.role
-        self._emit({"type": "ask", "role": op.role, "state": self.state, "line": op.line, "message": new,
-                    "prompt_messages": len(self.histories[op.role])})
-        self.pc += 1
+        s.asks[op.role] += 1
+        s.waiting_for = op.role
+        self._emit({"type": "ask", "role": op.role, "state": s.current, "line": op.line, "message": new,
+                    "prompt_messages": len(s.histories[op.role])})
+        s.pc += 1
         return True
 
     def _parse(self, op: ParseOp) -> None:
+        s = self._live()
         parser = self.machine.moves[op.move]
-        reply = self.last_reply.get(parser.move.by, "")
-        result = parser.parse(reply)
+        by = parser.move.by
+        result = parser.parse(s.last_reply.get(by, ""))
         if result.ok:
-            self.env[op.move] = result.value
+            self._bind(op.move, result.value)
             self._count("parsed")
             self._emit({"type": "parse", "move": op.move, "ok": True, "value": result.value})
-            self.pc += 1
+            s.pc += 1
         else:
             self._count("violated")
             self._emit({"type": "parse", "move": op.move, "ok": False, "error": result.error})
-            self._failure(op.failure, f"{op.move}: {result.error}", op.line)
+            self._failure(op.failure, f"{op.move}: {result.error}", op.line, by)
 
-    def _failure(self, failure: FailureOp, default_reason: str, line: int) -> None:
+    def _failure(self, failure: FailureOp, default_reason: str, line: int, role: str | None) -> None:
+        """A reply of ``role`` broke a rule: re-prompt it, or end the episode naming it."""
+        s = self._live()
         if failure.kind == "reprompt":
-            used = self.reprompts_here.get(self.pc, 0)
-            if used < failure.times and self.last_ask_pc is not None:
-                self.reprompts_here[self.pc] = used + 1
+            used = s.reprompts_here.get(s.pc, 0)
+            if used < failure.times and s.last_ask_pc is not None:
+                s.reprompts_here[s.pc] = used + 1
                 self._count("reprompts")
                 message = self._render(failure.message, line) if failure.message is not None else default_reason
-                self._emit({"type": "reprompt", "count": used + 1, "of": failure.times, "reason": default_reason})
-                self.override_message = message
-                self.pc = self.last_ask_pc
+                self._emit({"type": "reprompt", "count": used + 1, "of": failure.times, "reason": default_reason,
+                            "role": role})
+                s.override_message = message
+                s.pc = s.last_ask_pc
                 return
             reason = self._render(failure.then_reason, line) if failure.then_reason is not None else default_reason
-            self._end(failure.then_kind, reason)
+            self._end(failure.then_kind, reason, role)
             return
         reason = self._render(failure.reason, line) if failure.reason is not None else default_reason
-        self._end(failure.kind, reason)
+        self._end(failure.kind, reason, role)
 
     def _goto(self, state: str) -> None:
+        s = self._live()
         limits = self.machine.limits
-        if self.counters["steps"] >= limits.steps:
+        if s.counters["steps"] >= limits.steps:
             self._limit(f"the step limit ({limits.steps}) was reached")
             return
-        self._emit({"type": "state", "from": self.state, "to": state})
-        self.state = state
-        self.pc = 0
-        self.reprompts_here = {}
-        self.last_ask_pc = None
+        self._emit({"type": "state", "from": s.current, "to": state})
+        s.current = state
+        s.pc = 0
+        s.reprompts_here = {}
+        s.last_ask_pc = None
         self._count("steps")
 
     def _reward(self, op: RewardOp) -> None:
+        s = self._live()
         value = float(self._eval(op.value, op.line, op.text))
         role = op.role or self._last_asked_role()
-        self.rewards.append({"role": role, "value": value, "state": self.state, "request": self.counters["requests"]})
-        self.reward_since_step += value
-        self.env["partial_reward"] = self.env["partial_reward"] + value
+        s.rewards.append({"role": role, "value": value, "state": s.current, "request": s.counters["requests"]})
+        s.reward_since_step += value
+        self._bind("partial_reward", self.env["partial_reward"] + value)
         self._emit({"type": "reward", "role": role, "value": value})
 
     def _last_asked_role(self) -> str | None:
-        for event in reversed(self.events):
+        for event in reversed(self._live().events):
             if event["type"] == "ask":
                 return event["role"]
         return None
@@ -287,33 +391,42 @@ class GameEnv:
 
     # ------------------------------------------------------------------ messages
     def _start_role(self, role) -> None:
+        s = self._live()
         if role.system is not None:
-            self.histories[role.name].append({"role": "system", "content": self._render(role.system, 0, role.name)})
+            s.histories[role.name].append({"role": "system", "content": self._render(role.system, 0, role.name)})
         if role.intro is not None:
-            self.pending[role.name].parts.append(self._render(role.intro, 0, role.name))
+            s.pending[role.name].append(self._render(role.intro, 0, role.name))
 
     def _tell(self, role: str, text: str) -> None:
-        self.pending[role].parts.append(text)
+        self._live().pending[role].append(text)
         self._emit({"type": "tell", "role": role, "text": text})
 
     def _flush(self, role: str) -> str | None:
         """Turn the role's pending messages into one user message (merged, blank-line separated)."""
-        parts = [p for p in self.pending[role].parts if p]
-        self.pending[role].parts = []
+        s = self._live()
+        parts = [p for p in s.pending[role] if p]
+        s.pending[role] = []
         if not parts:
             return None
         text = "\n\n".join(parts)
-        history = self.histories[role]
+        history = s.histories[role]
+        # messages are replaced, never changed in place: forks share them
         if history and history[-1]["role"] == "user":  # never two user messages in a row
-            history[-1]["content"] += "\n\n" + text
+            history[-1] = {"role": "user", "content": history[-1]["content"] + "\n\n" + text}
         else:
             history.append({"role": "user", "content": text})
         return text
 
     # ------------------------------------------------------------------ evaluation helpers
+    def _bind(self, name: str, value: Any) -> None:
+        """Set a mutable binding (in the state, and in the flat view expressions read)."""
+        self._live().bindings[name] = value
+        self.env[name] = value
+
     def _count(self, name: str) -> None:
-        self.counters[name] += 1
-        self.env[name] = self.counters[name]
+        counters = self._live().counters
+        counters[name] += 1
+        self._bind(name, counters[name])
 
     def _eval(self, fn, line: int, text: str, env: dict[str, Any] | None = None) -> Any:
         try:
@@ -336,27 +449,32 @@ class GameEnv:
             raise GameRuntimeError(f"{where}template failed: {err}") from None
 
     # ------------------------------------------------------------------ ending and scoring
-    def _end(self, outcome: str, reason: str | None) -> None:
-        self._emit({"type": "end", "outcome": outcome, "reason": reason})
+    def _end(self, outcome: str, reason: str | None, role: str | None = None) -> None:
+        event: dict[str, Any] = {"type": "end", "outcome": outcome, "reason": reason}
+        if role is not None:
+            event["role"] = role  # the role whose reply broke the rule that ended the episode
+        self._emit(event)
+        self._live().ended_by = role
         self._finish(outcome, reason)
 
     def _finish(self, outcome: str, reason: str | None) -> None:
-        self.done = True
-        self.waiting_for = None
-        self.outcome, self.reason = outcome, reason
-        self.ended = time.time()
+        s = self._live()
+        s.done = True
+        s.waiting_for = None
+        s.outcome, s.reason = outcome, reason
+        s.ended = time.time()
         if outcome == "error":
-            self.scores = self._counter_scores({"main": None, "reward": None, "metrics": {}})
+            s.scores = self._counter_scores({"main": None, "reward": None, "metrics": {}})
             return
         try:
-            self.scores = self._counter_scores(self._score())
+            s.scores = self._counter_scores(self._score())
         except GameRuntimeError as err:
-            self.outcome, self.reason = "error", f"scoring failed: {err} (the game ended: {outcome})"
-            self.scores = self._counter_scores({"main": None, "reward": None, "metrics": {}})
+            s.outcome, s.reason = "error", f"scoring failed: {err} (the game ended: {outcome})"
+            s.scores = self._counter_scores({"main": None, "reward": None, "metrics": {}})
 
     def _score(self) -> dict[str, Any]:
         m = self.machine
-        outcome = self.outcome
+        outcome = self._live().outcome
         env = {**self.env, "won": outcome == "win", "lost": outcome == "lose", "aborted": outcome == "abort",
                "outcome": outcome}
         main: float | None = None
@@ -379,28 +497,28 @@ class GameEnv:
         return {"main": main, "reward": reward, "metrics": metrics}
 
     def _counter_scores(self, scores: dict[str, Any]) -> dict[str, Any]:
-        return {**scores, "requests": self.counters["requests"], "parsed": self.counters["parsed"],
-                "violated": self.counters["violated"], "reprompts": self.counters["reprompts"],
-                "steps": self.counters["steps"], "partial_rewards": list(self.rewards)}
+        s = self._live()
+        return {**scores, **s.counters, "partial_rewards": list(s.rewards)}
 
     # ------------------------------------------------------------------ output
     def _emit(self, event: dict[str, Any]) -> None:
-        self.events.append(event)
+        self._live().events.append(event)
         if self.on_event is not None:
             self.on_event(event)
 
     def _turn(self) -> Turn:
-        reward, self.reward_since_step = self.reward_since_step, 0.0
-        if self.done:
-            return Turn(None, [], reward, True, self.outcome, self.reason, self.scores)
-        role = self.waiting_for
+        s = self._live()
+        reward, s.reward_since_step = s.reward_since_step, 0.0
+        if s.done:
+            return Turn(None, [], reward, True, s.outcome, s.reason, s.scores)
+        role = s.waiting_for
         assert role is not None
-        return Turn(role, [dict(m) for m in self.histories[role]], reward)
+        return Turn(role, [dict(m) for m in s.histories[role]], reward)
 
     def record(self) -> dict[str, Any]:
         """The complete JSON record of a finished episode (docs/episodes.md)."""
-        m, inst = self.machine, self.instance
-        assert inst is not None
+        m, s = self.machine, self._live()
+        inst = s.instance
         return {
             "schema": RECORD_SCHEMA,
             "game": m.name,
@@ -408,16 +526,20 @@ class GameEnv:
             "game_hash": m.content_hash,
             "experiment": inst.experiment,
             "instance": inst.id,
-            "episode": self.episode_index,
-            "seed": self.seed,
-            "players": dict(self.players),
-            "outcome": self.outcome,
-            "reason": self.reason,
-            "scores": self.scores,
+            "episode": s.episode,
+            "branch": s.branch,
+            "parent": s.parent,
+            "forked_at": s.forked_at,
+            "seed": s.seed,
+            "players": dict(s.players),
+            "outcome": s.outcome,
+            "reason": s.reason,
+            "ended_by": s.ended_by,
+            "scores": s.scores,
             "instance_data": inst.data,
-            "events": self.events,
-            "messages": self.histories,
+            "events": s.events,
+            "messages": s.histories,
             "simulated_roles": [r.name for r in m.roles.values() if r.persona is not None],
-            "started": self.started,
-            "duration_s": round((self.ended or time.time()) - self.started, 4),
+            "started": s.started,
+            "duration_s": round((s.ended or time.time()) - s.started, 4),
         }

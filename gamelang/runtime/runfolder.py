@@ -20,9 +20,10 @@ RUN_FILE = "run.json"
 EPISODES_FILE = "episodes.jsonl"
 
 
-def episode_key(record: dict[str, Any]) -> tuple[str, str, str, int]:
-    """(game, experiment, instance, episode) of a record."""
-    return (record["game"], record["experiment"], str(record["instance"]), int(record["episode"]))
+def episode_key(record: dict[str, Any]) -> tuple[str, str, str, int, str]:
+    """(game, experiment, instance, episode, branch) of a record (records before branches: the root, "")."""
+    return (record["game"], record["experiment"], str(record["instance"]), int(record["episode"]),
+            str(record.get("branch") or ""))
 
 
 @dataclass

@@ -23,13 +23,13 @@ def taboo():
 
 def test_real_episodes_are_played_and_requests_batched(taboo, tiny_model, tmp_path, monkeypatch):
     batches: list[int] = []
-    original = HFPlayer.generate
+    original = HFPlayer.generate_rows
 
-    def spy(self, conversations, max_new_tokens):
-        batches.append(len(conversations))
-        return original(self, conversations, max_new_tokens)
+    def spy(self, rows):
+        batches.append(len(rows))
+        return original(self, rows)
 
-    monkeypatch.setattr(HFPlayer, "generate", spy)
+    monkeypatch.setattr(HFPlayer, "generate_rows", spy)
     spec = parse_spec(f"hf:{tiny_model}?temperature=1.0&max_new_tokens=12")
     execute([taboo], RunSettings(out=tmp_path / "run", limit=6, concurrency=6, default_spec=spec))
     records = list(read_run(tmp_path / "run").latest().values())

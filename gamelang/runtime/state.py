@@ -1,0 +1,107 @@
+"""The state of one episode, as a plain value.
+
+An episode is a compiled :class:`~gamelang.machine.Machine` (shared, never copied) plus an
+:class:`EpisodeState`: registers (state, program counter, who is asked), the mutable bindings
+(variables, moves, counters), the conversations, the pending messages, the rewards and the event
+log. The instance data and the game's constants are an immutable layer under the bindings: they
+are read through the instance, never copied, so forking a wordle episode does not copy its word
+list.
+
+Everything in an :class:`EpisodeState` is plain data, so it pickles (to send an episode to another
+process or keep a search tree on disk) and copies cheaply: :meth:`EpisodeState.fork` copies the
+containers of the small mutable layer and shares everything that is never mutated in place
+(event dicts, message dicts, token tuples, the instance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from ..instances import Instance
+from ..turns import TokenTurn
+
+#: The root branch of an episode; forks are named "1", "2", ..., their forks "1.1", "1.2", ...
+ROOT_BRANCH = ""
+
+
+@dataclass
+class EpisodeState:
+    """Everything that changes while an episode runs (docs/episodes.md, "Episode state")."""
+
+    # identity and lineage
+    game: str
+    game_hash: str
+    instance: Instance
+    episode: int
+    seed: int
+    branch: str = ROOT_BRANCH
+    parent: str | None = None
+    forked_at: int | None = None  # number of events shared with the parent
+    children: int = 0  # forks made so far (names the next one)
+    players: dict[str, str] = field(default_factory=dict)
+    # registers
+    current: str = ""  # the game state the episode is in
+    pc: int = 0
+    waiting_for: str | None = None
+    done: bool = False
+    last_ask_pc: int | None = None
+    override_message: str | None = None
+    reprompts_here: dict[int, int] = field(default_factory=dict)
+    # the mutable layer of bindings: variables, moves, counters (instance data and constants are below it)
+    bindings: dict[str, Any] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    # conversations
+    histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    pending: dict[str, list[str]] = field(default_factory=dict)
+    last_reply: dict[str, str] = field(default_factory=dict)
+    asks: dict[str, int] = field(default_factory=dict)
+    tokens: list[TokenTurn] = field(default_factory=list)
+    # results
+    rewards: list[dict[str, Any]] = field(default_factory=list)
+    reward_since_step: float = 0.0
+    events: list[dict[str, Any]] = field(default_factory=list)
+    outcome: str | None = None
+    reason: str | None = None
+    ended_by: str | None = None  # the role whose reply ended the episode by breaking a rule
+    scores: dict[str, Any] | None = None
+    started: float = 0.0
+    ended: float | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, int, str]:
+        """(game, experiment, instance, episode, branch): unique within a run and its search trees."""
+        return (self.game, self.instance.experiment, self.instance.id, self.episode, self.branch)
+
+    def copy(self) -> "EpisodeState":
+        """An independent copy: the containers of the mutable layer are copied, their items shared.
+
+        Items are never mutated in place (bindings are replaced, messages and events appended as
+        new dicts), so sharing them is safe and keeps a copy to a few microseconds.
+        """
+        return replace(
+            self,
+            reprompts_here=dict(self.reprompts_here),
+            bindings=dict(self.bindings),
+            counters=dict(self.counters),
+            histories={r: list(h) for r, h in self.histories.items()},
+            pending={r: list(p) for r, p in self.pending.items()},
+            last_reply=dict(self.last_reply),
+            asks=dict(self.asks),
+            tokens=list(self.tokens),
+            rewards=list(self.rewards),
+            events=list(self.events),
+            players=dict(self.players),
+        )
+
+    def fork(self, branch: str | None = None) -> "EpisodeState":
+        """A child branch that goes on from here; its lineage points at this state's branch."""
+        if branch is None:
+            self.children += 1
+            branch = f"{self.branch}.{self.children}" if self.branch else str(self.children)
+        child = self.copy()
+        child.branch, child.parent, child.forked_at, child.children = branch, self.branch, len(self.events), 0
+        return child
+
+
+STATE_FIELDS = tuple(f.name for f in fields(EpisodeState))
