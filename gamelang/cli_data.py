@@ -32,9 +32,11 @@ class PairLevel(str, Enum):
 
 def split_or_exit(name: Optional[str], test_share: float, seed: int):
     """The split named on the command line (None without --split); a bad one exits with code 2."""
-    from .splits import Split, SplitError
+    from .splits import DEFAULT_SPLIT_SEED, DEFAULT_TEST_SHARE, Split, SplitError
 
     if name is None:
+        if test_share != DEFAULT_TEST_SHARE or seed != DEFAULT_SPLIT_SEED:
+            raise fail("--test-share and --split-seed choose a split: give --split train or --split test too")
         return None
     try:
         return Split(name, test_share, seed)

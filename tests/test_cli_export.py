@@ -110,6 +110,7 @@ def test_run_on_a_split_records_it_and_export_warns(tmp_path):
     assert_error(run("run", "taboo", "--split", "dev", "--out", str(tmp_path / "y")), 2, "unknown split 'dev'")
     assert_error(run("run", "taboo", "--split", "test", "--test-share", "2", "--out", str(tmp_path / "y")), 2,
                  "between 0 and 1")
+    assert_error(run("run", "taboo", "--test-share", "0.3", "--out", str(tmp_path / "y")), 2, "give --split")
 
 
 def test_bad_input_gives_a_message_and_an_exit_code(two_runs, tmp_path):
