@@ -128,31 +128,31 @@ class TrainConfig(BaseModel):
 class SFTTrainConfig(TrainConfig):
     """Supervised fine-tuning on whole conversations (`{"messages": [...]}` rows)."""
 
-    assistant_only_loss: bool = Field(True, description="sft: compute the loss on the assistant turns only (needs "
-                                      "`{% generation %}` markers in the chat template; see below).")
-    packing: bool = Field(False, description="sft: pack several rows into each `max_length` sequence.")
+    assistant_only_loss: bool = Field(True, description="Compute the loss on the assistant turns only (needs "
+                                      "`{% generation %}` markers in the chat template; see the section on the loss).")
+    packing: bool = Field(False, description="Pack several rows into each `max_length` sequence.")
 
 
 class DPOTrainConfig(TrainConfig):
     """Direct preference optimisation on (prompt, chosen, rejected) pairs."""
 
-    beta: float = Field(0.1, gt=0, description="dpo, kto: how far the policy may move from the reference model "
+    beta: float = Field(0.1, gt=0, description="How far the policy may move from the reference model "
                         "(higher: closer).")
-    loss_type: str = Field("sigmoid", description="dpo: the preference loss (`sigmoid` is DPO; TRL also offers "
+    loss_type: str = Field("sigmoid", description="The preference loss (`sigmoid` is DPO; TRL also offers "
                            "`ipo`, `hinge`, `robust`, `apo_zero`, ...).")
-    precompute_ref_log_probs: bool = Field(False, description="dpo, kto: compute the reference model's "
+    precompute_ref_log_probs: bool = Field(False, description="Compute the reference model's "
                                            "log-probabilities once before training (saves memory while training).")
 
 
 class KTOTrainConfig(TrainConfig):
     """Kahneman-Tversky optimisation on unpaired (prompt, completion, label) rows."""
 
-    beta: float = Field(0.1, gt=0, description="dpo, kto: how far the policy may move from the reference model "
+    beta: float = Field(0.1, gt=0, description="How far the policy may move from the reference model "
                         "(higher: closer).")
-    desirable_weight: float = Field(1.0, gt=0, description="kto: weight of the desirable rows' loss (raise it when "
+    desirable_weight: float = Field(1.0, gt=0, description="Weight of the desirable rows' loss (raise it when "
                                     "they are fewer than the undesirable ones).")
-    undesirable_weight: float = Field(1.0, gt=0, description="kto: weight of the undesirable rows' loss.")
-    precompute_ref_log_probs: bool = Field(False, description="dpo, kto: compute the reference model's "
+    undesirable_weight: float = Field(1.0, gt=0, description="Weight of the undesirable rows' loss.")
+    precompute_ref_log_probs: bool = Field(False, description="Compute the reference model's "
                                            "log-probabilities once before training (saves memory while training).")
 
     @model_validator(mode="after")
@@ -260,8 +260,6 @@ def keys_table() -> str:
         shown = "null" if default is None else ("[]" if default == [] else str(default).lower()
                                                  if isinstance(default, bool) else str(default))
         description = (field.description or "").replace("|", "\\|")
-        for prefix in ("sft: ", "dpo: ", "dpo, kto: ", "kto: "):
-            description = description.removeprefix(prefix)
         owner = "all" if len(methods) == len(CONFIGS) else ", ".join(methods)
         rows.append(f"| `{name}` | {owner} | `{shown}` | {description} |")
     return "\n".join(rows) + "\n"

@@ -87,7 +87,8 @@ def _problem(method: str, row: dict[str, Any]) -> str | None:
 
 
 def _export_hint(method: str) -> str:
-    return f"is it a {method.upper()} file? (export it with gamelang export {method})"
+    article = "an" if method in ("sft",) else "a"  # "an S-F-T file", "a D-P-O file", "a K-T-O file"
+    return f"is it {article} {method.upper()} file? (export it with gamelang export {method})"
 
 
 def read_rows(paths: list[str | Path], method: str) -> list[dict[str, Any]]:
