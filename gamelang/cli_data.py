@@ -87,8 +87,10 @@ def export_command(
             errors.print(f"note: {note}", style="yellow", markup=False)
         _print_summary(console, result, format.value)
         if not result.rows:
-            raise ExportError("nothing to export: no episode and role met the criteria (see the summary above)",
-                              EXIT_PROBLEMS)
+            why = ("no episode and role met the criteria" if not result.selection.views
+                   else f"the {len(result.selection.views)} chosen episode views make no pair" if format.value == "dpo"
+                   else "the chosen episodes hold no reply")
+            raise ExportError(f"nothing to export: {why} (see the summary above)", EXIT_PROBLEMS)
         write_rows(result.rows, out)
     except ExportError as err:
         raise fail(str(err), err.code) from None
@@ -110,6 +112,9 @@ def _print_summary(console, result, format: str) -> None:
         for (game, role), n in sorted(by.items()):
             table.add_row(game, role, str(n))
         console.print(table)
+    views = result.selection.views
+    episodes = len({(v.episode.run, v.episode.sort_key) for v in views})
+    console.print(f"chosen: {episodes} episodes, {len(views)} learner views")
     counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()) if v)
     if counts:
         console.print(counts, markup=False)
