@@ -96,7 +96,10 @@ def choose_hardware(config: TrainConfig) -> Hardware:
         precision = "fp32" if use_cpu else ("bf16" if torch.cuda.is_bf16_supported() else "fp16")
     if use_cpu and precision == "fp16":
         raise TrainError("precision fp16 needs a GPU; use bf16 or fp32 on CPU")
-    checkpointing = (not use_cpu) if config.gradient_checkpointing is None else config.gradient_checkpointing
+    # under FSDP, the FSDP config's own activation checkpointing is the cheap one (the Trainer's adds an all-gather)
+    fsdp = os.environ.get("ACCELERATE_USE_FSDP", "").lower() in ("1", "true", "yes")
+    auto_checkpointing = not use_cpu and not fsdp
+    checkpointing = auto_checkpointing if config.gradient_checkpointing is None else config.gradient_checkpointing
     processes = int(os.environ.get("WORLD_SIZE", "1"))
     return Hardware(use_cpu, precision == "bf16", precision == "fp16", checkpointing, processes)
 

@@ -77,7 +77,8 @@ class TrainConfig(BaseModel):
         "auto", description="Mixed precision. `auto`: bf16 on a GPU that supports it, fp16 on an older GPU, fp32 "
         "on CPU.")
     gradient_checkpointing: Optional[bool] = Field(None, description="Recompute activations in the backward pass "
-                                                   "to save memory. null (auto): on with a GPU, off on CPU.")
+                                                   "to save memory. null (auto): on with a GPU, off on CPU and under FSDP (whose "
+                                                   "own setting does it there).")
     chat_template: Optional[str] = Field(None, description="A Jinja chat template file to train (and save) the "
                                          "model with instead of the tokenizer's own.")
     seed: int = Field(0, description="Seed of the data order and the LoRA initialisation.")

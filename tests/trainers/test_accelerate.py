@@ -7,16 +7,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from gamelang.players.hf import load_model
+from tests.conftest import ROOT
+
+CONFIGS = sorted((ROOT / "examples" / "accelerate").glob("*.yaml"))
 
 
 def test_sft_under_accelerate_launch_with_two_processes(tiny_model, data_file, tmp_path):
     out = tmp_path / "sft"
     accelerate = Path(sys.executable).parent / "accelerate"
-    # `--cpu` makes accelerate start a single process unless MPI is set up; `--multi_gpu` starts one process
-    # per rank through torchrun, and with no GPU visible the trainer runs them on CPU over gloo
-    command = [str(accelerate), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-               "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "gamelang",
+    # `--cpu` makes accelerate start a single process unless MPI is set up; this config (MULTI_GPU) starts one
+    # process per rank through torchrun, and with no GPU visible the trainer runs them on CPU over gloo
+    config = ROOT / "examples" / "accelerate" / "cpu_two_processes.yaml"
+    command = [str(accelerate), "launch", "--config_file", str(config), "-m", "gamelang",
                "train", "sft", "--model", str(tiny_model), "--data", str(data_file("sft")), "--out", str(out),
                "--max-steps", "2", "--batch-size", "1", "--set", "save_steps=2"]
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"}
@@ -27,3 +32,11 @@ def test_sft_under_accelerate_launch_with_two_processes(tiny_model, data_file, t
     assert (out / "checkpoint-2").is_dir()
     model, _ = load_model(str(out))
     assert type(model).__name__ == "LlamaForCausalLM"
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
+def test_example_configs_are_valid_accelerate_configs(path):
+    from accelerate.commands.config.config_args import load_config_from_file
+
+    config = load_config_from_file(str(path))  # refuses unknown keys
+    assert config.num_processes >= 2
