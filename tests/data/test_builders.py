@@ -164,3 +164,23 @@ def test_unreadable_runs(tmp_path):
     with pytest.raises(ExportError, match="no usable episode") as err:
         export([empty], ExportOptions("sft"))
     assert err.value.code == 1
+
+
+def test_tool_call_messages_are_kept_as_they_are(tmp_path):
+    call = {"role": "assistant", "content": None,
+            "tool_calls": [{"type": "function", "function": {"name": "lookup", "arguments": "{\"w\": \"x\"}"}}]}
+    result_msg = {"role": "tool", "name": "lookup", "content": "x is a season"}
+    good = [SYSTEM, user("q"), call, result_msg, bot("GUESS: winter")]
+    bad = [SYSTEM, user("q"), call, result_msg, bot("GUESS: summer")]
+    recs = [record("a", 0, "win", 100.0, good), record("a", 1, "lose", 0.0, bad)]
+    assert run_export(tmp_path, "sft", recs).rows[0]["messages"] == good
+    (pair,) = run_export(tmp_path, "dpo", recs).rows
+    assert pair["prompt"] == good[:4] and pair["prompt"][-1]["role"] == "tool" and pair["turn"] == 1
+    kto = run_export(tmp_path, "kto", recs).rows
+    assert [(r["completion"], r["label"]) for r in kto][:2] == [([call], True), ([bot("GUESS: winter")], True)]
+
+
+def test_game_filter(tmp_path):
+    recs = guessing_records() + [record("a", 0, "win", 100.0, [SYSTEM, user("q"), bot("x")], game="other")]
+    rows = run_export(tmp_path, "sft", recs, criteria=Criteria(games=("other",))).rows
+    assert [(r["game"], r["role"]) for r in rows] == [("other", "guesser")]
