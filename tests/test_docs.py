@@ -57,3 +57,10 @@ def test_every_game_has_a_readme():
         if folder.is_dir():
             assert (folder / "README.md").is_file(), folder
             assert (folder / "LICENSE.clembench").is_file() or "clembench" not in (folder / "README.md").read_text()
+
+
+def test_the_rollouts_fork_example_runs(capsys):
+    block = code_blocks((DOCS / "rollouts.md").read_text(), "python")[0]
+    exec(compile(block, "docs/rollouts.md", "exec"), {})  # the docs' own example, not game text
+    lines = capsys.readouterr().out.split("\n")
+    assert [line.split()[0] for line in lines if line] == ["1", "2"]

@@ -58,7 +58,8 @@ class HFPlayer(TokenChatPlayer):
             self.close()
             raise PlayerSpecError(f"the tokenizer of {spec.target} has no chat template; "
                                   "give one with ?chat_template=FILE")
-        super().__init__(spec.text, tokenizer, self.generate_rows, owner=spec.target,
+        # looked up at each call, so that a benchmark or test can wrap generate_rows
+        super().__init__(spec.text, tokenizer, lambda rows: self.generate_rows(rows), owner=spec.target,
                          temperature=spec.option("temperature", 0.0, float), top_p=spec.option("top_p", 1.0, float),
                          max_new_tokens=spec.option("max_new_tokens", None, int),
                          min_new_tokens=spec.option("min_new_tokens", 0, int) or 0,
