@@ -74,3 +74,15 @@ def test_the_docs_list_every_key_with_its_default():
 
     assert keys_table() in (ROOT / "docs" / "training.md").read_text(), \
         "regenerate the table in docs/training.md: python -c 'import trainers.config as c; print(c.keys_table())'"
+
+
+def test_the_docs_example_config_is_valid(tmp_path):
+    import re
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "training.md").read_text()
+    example = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    (tmp_path / "train.yaml").write_text(example)
+    config = load_config("sft", tmp_path / "train.yaml")
+    assert config.lora and config.data == ["data/sft.jsonl"] and config.report_to == "tensorboard"
