@@ -157,3 +157,31 @@ def compare(
         render_tables(rows, Console(highlight=False, width=None if Console().is_terminal else 140))
     for note in notes:
         errors.print(f"note: {note}", style="dim", markup=False)
+
+
+@app.command("split")
+def split_command(
+    game: str = typer.Argument(..., help="A game file or the name of a game under games/."),
+    test_share: float = typer.Option(0.2, "--test-share", help="The share of instances in the test split."),
+    split_seed: int = typer.Option(0, "--split-seed", help="The seed that draws the split."),
+    ids: bool = typer.Option(False, "--ids", help="Also list the ids of the test instances."),
+) -> None:
+    """Show how a game's instances fall into the train and test splits."""
+    from .cli import load_machine_or_exit
+    from .instances import InstanceError, load_instances
+    from .splits import Split, SplitError
+
+    machine = load_machine_or_exit(game)
+    try:
+        test = Split("test", test_share, split_seed)
+        instances = load_instances(machine)
+    except SplitError as err:
+        raise fail(str(err)) from None
+    except InstanceError as err:
+        raise fail(str(err), EXIT_PROBLEMS) from None
+    typer.echo(f"{machine.name}: test share {test.test_share:g}, split seed {test.seed}")
+    for experiment in dict.fromkeys(i.experiment for i in instances):
+        of_exp = [i for i in instances if i.experiment == experiment]
+        held = [i.id for i in of_exp if test.contains(machine.name, experiment, i.id)]
+        typer.echo(f"  {experiment:<20} train {len(of_exp) - len(held):>5}  test {len(held):>5}"
+                   + (f"  test ids: {' '.join(held)}" if ids and held else ""))

@@ -143,3 +143,15 @@ def test_play_on_a_split():
     proc = run("play", "taboo", "--split", "test")
     assert proc.returncode == 0, proc.stderr
     assert f"taboo · {first.experiment} · instance {first.id}" in proc.stdout
+
+
+def test_split_lists_the_sides_of_a_game():
+    from gamelang.splits import side_of
+
+    proc = run("split", "taboo", "--ids")
+    assert proc.returncode == 0, proc.stderr
+    line = next(x for x in proc.stdout.splitlines() if x.strip().startswith("high_en"))
+    held = line.split("test ids:")[1].split()
+    assert held and all(side_of("taboo", "high_en", i) == "test" for i in held)
+    assert f"test {len(held):>5}" in line
+    assert_error(run("split", "taboo", "--test-share", "-1"), 2, "between 0 and 1")
