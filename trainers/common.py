@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -265,6 +266,8 @@ def run(config: TrainConfig, rows: int, make_trainer: Callable[[Any, Any, Hardwa
     The model and tokenizer are loaded here, after the output folder is checked, so that a bad
     ``--resume`` fails before minutes of loading.
     """
+    # TRL 1.16 still calls a transformers method that 5.24 renamed; the warning is theirs, not the user's
+    warnings.filterwarnings("ignore", message=r".*is_gradient_checkpointing.* is deprecated", category=FutureWarning)
     resume_from = prepare_output(config)
     hardware = choose_hardware(config)
     merge_at_end = config.lora and is_adapter_folder(config.model)
