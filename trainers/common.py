@@ -8,6 +8,7 @@ the distributed setup from the environment, and only the main process saves and 
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import time
@@ -112,7 +113,7 @@ def training_arguments(config: TrainConfig, hardware: Hardware) -> dict[str, Any
     # transformers 5.24 renamed gradient_checkpointing (now a deprecated alias that warns)
     checkpointing = ("activation_checkpointing" if "activation_checkpointing" in TrainingArguments.__dataclass_fields__
                      else "gradient_checkpointing")
-    return {checkpointing: hardware.gradient_checkpointing, **dict(
+    args = dict(
         output_dir=str(config.out),
         learning_rate=config.learning_rate(),
         num_train_epochs=config.epochs,
@@ -135,7 +136,9 @@ def training_arguments(config: TrainConfig, hardware: Hardware) -> dict[str, Any
         fp16=hardware.fp16,
         # pinned memory only helps copies to a GPU, and warns on CPU
         dataloader_pin_memory=not hardware.use_cpu,
-    )}
+    )
+    args[checkpointing] = hardware.gradient_checkpointing
+    return args
 
 
 def _looks_local(name: str) -> bool:
@@ -253,7 +256,7 @@ def prepare_output(config: TrainConfig) -> Path | None:
     return None
 
 
-def _losses(log: list[dict[str, Any]]) -> float | None:
+def _last_loss(log: list[dict[str, Any]]) -> float | None:
     for entry in reversed(log):
         if "loss" in entry:
             return float(entry["loss"])
@@ -292,8 +295,8 @@ def run(config: TrainConfig, rows: int, make_trainer: Callable[[Any, Any, Hardwa
         trainer.save_model(str(out))  # the model or adapter, and the tokenizer (main process only)
     return TrainResult(
         method=config.method, out=out, base_model=config.model, adapter=config.lora and not merge_at_end,
-        steps=trainer.state.global_step, loss=_losses(trainer.state.log_history),
-        mean_loss=output.training_loss if output.training_loss == output.training_loss else None,
+        steps=trainer.state.global_step, loss=_last_loss(trainer.state.log_history),
+        mean_loss=None if math.isnan(output.training_loss) else output.training_loss,
         rows=rows, seconds=seconds, resumed_from=resume_from.name if resume_from else None,
         is_main=trainer.is_world_process_zero(), hardware=hardware.describe(), log=list(trainer.state.log_history),
     )
