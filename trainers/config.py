@@ -8,7 +8,7 @@ errors that name the key and the closest known one, so a typo never trains with 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Any, ClassVar, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -50,7 +50,7 @@ class TrainConfig(BaseModel):
     out: Optional[str] = Field(None, description="The output folder: checkpoints while training, then the model (or "
                                "adapter) and its tokenizer. Required.")
     lr: Optional[float] = Field(None, description="Peak learning rate. Default: 2e-5 for sft, 1e-6 for dpo and kto "
-                                "(TRL's defaults); LoRA usually wants about 10x more.")
+                                "(TRL's defaults), 5e-7 for grpo (Playpen's); LoRA usually wants about 10x more.")
     epochs: float = Field(1.0, description="Passes over the data (ignored when `max_steps` is set).")
     max_steps: Optional[int] = Field(None, description="Stop after this many optimizer steps (overrides `epochs`).")
     batch_size: int = Field(4, ge=1, description="Rows per device per forward pass.")
@@ -164,9 +164,81 @@ class KTOTrainConfig(TrainConfig):
         return self
 
 
-CONFIGS: dict[str, type[TrainConfig]] = {"sft": SFTTrainConfig, "dpo": DPOTrainConfig, "kto": KTOTrainConfig}
+class GRPOTrainConfig(TrainConfig):
+    """Online GRPO: the policy plays whole games against partners; the games' rewards train it."""
+
+    #: Shared keys that mean nothing here (the games are the data; episodes are never truncated).
+    UNUSED_KEYS: ClassVar[frozenset[str]] = frozenset({"data", "max_length"})
+
+    games: list[str] = Field(default_factory=list, description="The games to train on: names or game files (a "
+                             "list, or one comma-separated string). Required.")
+    learner: Optional[str] = Field(None, description="The role the policy plays in every game. Required.")
+    partners: dict[str, str] = Field(default_factory=dict, description="Who plays the other roles: role -> "
+                                     "player spec (`scripted`, `hf:...`, `openai:...`); a role left out is "
+                                     "played by the scripted player.")
+    group: int = Field(8, ge=2, description="Episodes per instance per step (GRPO's G, TRL's `num_generations`); "
+                       "advantages are normalised within each group.")
+    batch_size: int = Field(8, ge=1, description="Rows per device per forward pass.")
+    temperature: float = Field(1.0, ge=0, description="Sampling temperature of the policy's turns (0: greedy, "
+                               "which gives a group nothing to compare).")
+    top_p: float = Field(1.0, gt=0, le=1, description="Nucleus sampling of the policy's turns.")
+    max_new_tokens: Optional[int] = Field(None, ge=1, description="Tokens the policy may write per turn (null: "
+                                          "each game's `reply_tokens`).")
+    beta: float = Field(0.04, ge=0, description="How far the policy may move from the reference model "
+                        "(higher: closer).")
+    split: Optional[Literal["train", "test"]] = Field("train", description="Which side of the train/test "
+                                                      "instance split to play (null: every instance).")
+    test_share: float = Field(0.2, ge=0, le=1, description="The share of instances on the test side of the split.")
+    split_seed: int = Field(0, description="The seed of the train/test split (as `gamelang run --split-seed`).")
+    experiments: list[str] = Field(default_factory=list, description="Only these experiments of the games "
+                                   "(empty: all).")
+    limit: Optional[int] = Field(None, ge=1, description="At most this many instances per game (null: all).")
+    logging_steps: int = Field(1, ge=1, description="Log the loss every this many steps.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unused(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            for key in sorted(cls.UNUSED_KEYS & set(values)):
+                if values[key] not in (None, [], ""):
+                    raise ValueError(f"key '{key}' is for sft, dpo, kto, not grpo (grpo plays the games in 'games')")
+        return values
+
+    @field_validator("games", "experiments", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("partners", mode="before")
+    @classmethod
+    def _role_specs(cls, value: Any) -> Any:
+        # the command line gives ROLE=SPEC strings; a YAML file gives a mapping
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            out = {}
+            for item in value:
+                role, sep, spec = str(item).partition("=")
+                if not sep or not role.strip() or not spec.strip():
+                    raise ValueError(f"a partner is ROLE=SPEC, got '{item}'")
+                out[role.strip()] = spec.strip()
+            return out
+        return value
+
+    def require_paths(self) -> None:
+        """Raise ConfigError unless model, games, learner and out are all given."""
+        missing = [k for k in ("model", "games", "learner", "out") if not getattr(self, k)]
+        if missing:
+            raise ConfigError("missing " + ", ".join(f"'{k}'" for k in missing) + ": give "
+                              + " and ".join(f"--{k}" for k in missing) + " or set them in the config file")
+
+
+CONFIGS: dict[str, type[TrainConfig]] = {"sft": SFTTrainConfig, "dpo": DPOTrainConfig, "kto": KTOTrainConfig,
+                                         "grpo": GRPOTrainConfig}
 METHOD_OF = {cls: name for name, cls in CONFIGS.items()}
-DEFAULT_LR = {"sft": 2e-5, "dpo": 1e-6, "kto": 1e-6}
+DEFAULT_LR = {"sft": 2e-5, "dpo": 1e-6, "kto": 1e-6, "grpo": 5e-7}
 
 
 def _unknown_key_message(method: str, key: str) -> str:
@@ -253,14 +325,23 @@ def keys_table() -> str:
     fields = {}
     for method, cls in CONFIGS.items():
         for name, field in cls.model_fields.items():
+            if name in getattr(cls, "UNUSED_KEYS", ()):  # inherited but meaningless for this method
+                continue
             seen.setdefault(name, []).append(method)
             fields.setdefault(name, field)
+
+    def shown(field) -> str:
+        default = field.default_factory() if field.default_factory is not None else field.default
+        return "null" if default is None else ("[]" if default == [] else "{}" if default == {} else
+                                               str(default).lower() if isinstance(default, bool) else str(default))
+
     for name, methods in seen.items():
         field = fields[name]
-        default = field.default_factory() if field.default_factory is not None else field.default
-        shown = "null" if default is None else ("[]" if default == [] else str(default).lower()
-                                                 if isinstance(default, bool) else str(default))
+        default = shown(field)
+        # a method that changes a shared key's default (grpo's beta, batch_size) is named next to it
+        others = [f"{m}: {shown(CONFIGS[m].model_fields[name])}" for m in methods
+                  if shown(CONFIGS[m].model_fields[name]) != default]
         description = (field.description or "").replace("|", "\\|")
         owner = "all" if len(methods) == len(CONFIGS) else ", ".join(methods)
-        rows.append(f"| `{name}` | {owner} | `{shown}` | {description} |")
+        rows.append(f"| `{name}` | {owner} | `{default}`{''.join(f' ({o})' for o in others)} | {description} |")
     return "\n".join(rows) + "\n"

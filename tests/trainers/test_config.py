@@ -27,7 +27,7 @@ def test_file_then_flags(tmp_path):
     ("lerning_rate", "unknown key 'lerning_rate'"),
     ("learning_rate", "gamelang calls it 'lr'"),
     ("bach_size", "did you mean 'batch_size'?"),
-    ("beta", "key 'beta' is for dpo, kto, not sft"),
+    ("beta", "key 'beta' is for dpo, kto, grpo, not sft"),
 ])
 def test_unknown_keys_are_named(tmp_path, key, message):
     path = tmp_path / "train.yaml"
