@@ -189,7 +189,9 @@ def load_model(config: TrainConfig):
         if is_adapter_folder(config.model):
             from peft import AutoPeftModelForCausalLM
 
-            return AutoPeftModelForCausalLM.from_pretrained(name, dtype=dtype).merge_and_unload()
+            merged = AutoPeftModelForCausalLM.from_pretrained(name, dtype=dtype).merge_and_unload()
+            # peft loads an adapter for inference, with the base frozen: full fine-tuning needs it trainable again
+            return merged.requires_grad_(True)
         return AutoModelForCausalLM.from_pretrained(name, dtype=dtype)
     except (OSError, ValueError) as err:
         raise TrainError(f"cannot load model '{config.model}': {_first_line(err)}") from None

@@ -34,13 +34,14 @@ def test_lora_adapter_loads_on_its_base(method, tiny_model, data_file, train_cli
     assert type(model).__name__ == "PeftModelForCausalLM"
 
 
-def test_preference_training_starts_from_a_lora_sft_adapter(tiny_model, data_file, train_cli, tmp_path):
+@pytest.mark.parametrize("mode", ["--lora", "--full"])
+def test_preference_training_starts_from_a_lora_sft_adapter(mode, tiny_model, data_file, train_cli, tmp_path):
     """DPO after LoRA SFT: the adapter is merged into its base first, and the result saved whole."""
     sft = tmp_path / "sft"
     assert train_cli("sft", "--model", tiny_model, "--data", data_file("sft"), "--out", sft, "--lora",
                      "--max-steps", "1", *FAST).exit_code == 0
     out = tmp_path / "dpo"
-    result = train_cli("dpo", "--model", sft, "--data", data_file("dpo"), "--out", out, "--lora",
+    result = train_cli("dpo", "--model", sft, "--data", data_file("dpo"), "--out", out, mode,
                        "--max-steps", "1", *FAST)
     assert result.exit_code == 0, result.output
     assert f"--model hf:{out}" in result.stdout and (out / "model.safetensors").is_file()
