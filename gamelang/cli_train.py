@@ -39,18 +39,18 @@ def _say(message: str, err: bool = False) -> None:
 
 def _make_command(method: str) -> Callable[..., None]:
     def command(
-        model: Optional[str] = typer.Option(None, "--model", help="Model folder (or LoRA adapter folder) or hub id."),
-        data: list[Path] = typer.Option([], "--data", help="A JSONL or parquet file from `gamelang export` (repeatable)."),
-        out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder: checkpoints, then the model."),
-        config: Optional[Path] = typer.Option(None, "--config", "-c", help="A YAML file of settings (docs/training.md)."),
+        model: Optional[str] = typer.Option(None, "--model", metavar="MODEL", help="Model folder (or LoRA adapter folder) or hub id."),
+        data: list[Path] = typer.Option([], "--data", metavar="FILE", help="A JSONL or parquet file from `gamelang export` (repeatable)."),
+        out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="DIR", help="Output folder: checkpoints, then the model."),
+        config: Optional[Path] = typer.Option(None, "--config", "-c", metavar="FILE", help="A YAML file of settings (docs/training.md)."),
         lora: Optional[bool] = typer.Option(None, "--lora/--full", help="Train a LoRA adapter, or every weight."),
-        max_steps: Optional[int] = typer.Option(None, "--max-steps", min=1, help="Stop after this many steps."),
-        epochs: Optional[float] = typer.Option(None, "--epochs", help="Passes over the data."),
-        lr: Optional[float] = typer.Option(None, "--lr", help="Peak learning rate."),
-        batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, help="Rows per device per step."),
+        max_steps: Optional[int] = typer.Option(None, "--max-steps", min=1, metavar="N", help="Stop after this many steps."),
+        epochs: Optional[float] = typer.Option(None, "--epochs", metavar="X", help="Passes over the data."),
+        lr: Optional[float] = typer.Option(None, "--lr", metavar="X", help="Peak learning rate."),
+        batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, metavar="N", help="Rows per device per step."),
         resume: bool = typer.Option(False, "--resume", help="Continue from the newest checkpoint in --out."),
         overwrite: bool = typer.Option(False, "--overwrite", help="Delete old checkpoints in --out and start afresh."),
-        set_: list[str] = typer.Option([], "--set", help="Any config key, as KEY=VALUE (repeatable)."),
+        set_: list[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Any config key, as KEY=VALUE (repeatable)."),
     ) -> None:
         from trainers import train
         from trainers.config import ConfigError, load_config, parse_assignment
