@@ -51,7 +51,7 @@ def _read_parquet(path: Path, columns: tuple[str, ...]) -> list[dict[str, Any]]:
         schema = pq.read_schema(path)
         present = [c for c in columns if c in schema.names]
         return pq.read_table(path, columns=present).to_pylist()
-    except OSError as err:
+    except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid (a corrupt file) is a ValueError
         raise DataError(f"cannot read {path} as parquet: {err}") from None
 
 

@@ -50,3 +50,6 @@ def test_unreadable_files(tmp_path):
     (tmp_path / "empty.jsonl").write_text("\n")
     with pytest.raises(DataError, match="holds no rows"):
         read_rows([tmp_path / "empty.jsonl"], "sft")
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    with pytest.raises(DataError, match="cannot read .*bad.parquet as parquet"):
+        read_rows([tmp_path / "bad.parquet"], "sft")
