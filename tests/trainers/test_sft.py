@@ -40,6 +40,22 @@ def test_sft_lora_adapter_loads_on_its_base(tiny_model, data_file, train_cli, tm
     assert type(model).__name__ == "PeftModelForCausalLM"
     model, _ = load_model(str(out))  # the adapter folder alone names its base (an absolute path)
     assert type(model).__name__ == "PeftModelForCausalLM"
+    play_one_episode(f"hf:{tiny_model}?adapter={out}&max_new_tokens=4", tmp_path / "run")
+
+
+def play_one_episode(spec: str, folder) -> None:
+    """Play an episode of taboo with ``spec`` in every role: the trained model answers through the hf player."""
+    from gamelang.compiler import compile_file
+    from gamelang.players import parse_spec
+    from gamelang.registry import resolve_game
+    from gamelang.runtime.run import RunSettings, execute
+    from gamelang.runtime.runfolder import read_run
+
+    taboo = compile_file(resolve_game("taboo")).machine
+    execute([taboo], RunSettings(out=folder, limit=1, default_spec=parse_spec(spec)))
+    (record,) = read_run(folder).latest().values()
+    assert record["outcome"] in ("win", "lose", "abort")
+    assert any(e["type"] == "reply" for e in record["events"])
 
 
 def test_sft_loss_covers_the_assistant_turns_only(tiny_model, data_file):
