@@ -194,6 +194,17 @@ class GRPOTrainConfig(TrainConfig):
                                    "(empty: all).")
     limit: Optional[int] = Field(None, ge=1, description="At most this many instances per game (null: all).")
     logging_steps: int = Field(1, ge=1, description="Log the loss every this many steps.")
+    use_vllm: bool = Field(False, description="Generate the policy's turns with TRL's vLLM engine (a GPU and "
+                           "`pip install vllm`); see the GRPO section.")
+    vllm_mode: Literal["colocate", "server"] = Field("colocate", description="`colocate`: a vLLM engine inside each "
+                                                     "training process; `server`: a `trl vllm-serve` server (one "
+                                                     "training process).")
+    vllm_server_base_url: Optional[str] = Field(None, description="The server's URL in server mode (null: "
+                                                "http://localhost:8000).")
+    vllm_gpu_memory_utilization: float = Field(0.3, gt=0, le=1, description="The share of GPU memory a colocated "
+                                               "vLLM engine may take.")
+    vllm_max_model_length: Optional[int] = Field(None, ge=1, description="The longest context vLLM must hold: a "
+                                                 "whole episode (null: the model's own limit).")
 
     @model_validator(mode="before")
     @classmethod

@@ -107,8 +107,32 @@ def trl_config(config: GRPOTrainConfig, hardware: common.Hardware):
 
     args = common.training_arguments(config, hardware)
     args.pop("max_length", None)  # the episode is the completion; GRPOConfig has no such key
+    vllm = {}
+    if config.use_vllm:
+        vllm = dict(use_vllm=True, vllm_mode=config.vllm_mode,
+                    vllm_gpu_memory_utilization=config.vllm_gpu_memory_utilization,
+                    vllm_max_model_length=config.vllm_max_model_length)
+        if config.vllm_server_base_url:
+            vllm["vllm_server_base_url"] = config.vllm_server_base_url
     return GRPOConfig(**args, num_generations=config.group, temperature=config.temperature, top_p=config.top_p,
-                      beta=config.beta, remove_unused_columns=False)
+                      beta=config.beta, remove_unused_columns=False, **vllm)
+
+
+def check_vllm(config: GRPOTrainConfig, processes: int) -> None:
+    """TrainError when ``use_vllm`` cannot work here: no vLLM, or a setup whose collectives would hang."""
+    if not config.use_vllm:
+        return
+    import importlib.util
+
+    from .grpo_vllm import VLLMUnsupported, check_vllm_setup
+
+    if importlib.util.find_spec("vllm") is None:
+        raise common.TrainError("use_vllm needs vLLM on a machine with a GPU (pip install vllm); without it, leave "
+                                "use_vllm off: the policy then generates with transformers")
+    try:
+        check_vllm_setup(config.vllm_mode, 1, processes)
+    except VLLMUnsupported as err:
+        raise common.TrainError(str(err)) from None
 
 
 def check_batch(config: GRPOTrainConfig, processes: int) -> None:
@@ -120,16 +144,32 @@ def check_batch(config: GRPOTrainConfig, processes: int) -> None:
             f"{processes} = {per_step}) must be a multiple of group ({config.group}): each step plays whole groups")
 
 
-def build_rollout(config: GRPOTrainConfig, task, tokenizer, partners, episodes_dir: Path | None):
+def generation_stop_ids(model) -> tuple[int, ...]:
+    """End-of-turn ids the model's generation_config names besides the tokenizer's eos."""
+    eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    if eos is None:
+        return ()
+    return tuple(int(e) for e in (eos if isinstance(eos, (list, tuple)) else [eos]))
+
+
+def build_rollout(config: GRPOTrainConfig, task, tokenizer, partners, episodes_dir: Path | None, model=None):
     """The rollout function for ``task``, with the config's sampling settings and run-folder metadata."""
     from gamelang.players import PlayerSpecError
+    from gamelang.players.chat import stop_token_ids
 
     from .grpo_rollout import GameRollout, RolloutSettings, run_meta
 
     settings = RolloutSettings(temperature=config.temperature, top_p=config.top_p,
                                max_new_tokens=config.max_new_tokens, seed=config.seed, model_name=str(config.model))
+    extra_stop = generation_stop_ids(model)
+    generate = None
+    if config.use_vllm:
+        from .grpo_vllm import VLLMBackend
+
+        generate = VLLMBackend(stop_token_ids(tokenizer, extra_stop))
     try:
-        rollout = GameRollout(task, tokenizer, partners, settings, episodes_dir=episodes_dir)
+        rollout = GameRollout(task, tokenizer, partners, settings, episodes_dir=episodes_dir, generate=generate,
+                              extra_stop_ids=extra_stop)
     except PlayerSpecError as err:  # a partner model that cannot be loaded
         raise common.TrainError(f"partner: {err}") from None
     rollout.meta = run_meta(task, rollout.assignment, settings, config.group,
@@ -176,6 +216,7 @@ def train(config: TrainConfig) -> GRPOResult:
     except RolloutSetupError as err:
         raise common.TrainError(str(err)) from None
     check_batch(config, int(os.environ.get("WORLD_SIZE", "1")))
+    check_vllm(config, int(os.environ.get("WORLD_SIZE", "1")))
     episodes_dir = prepare_episodes(config)
     dataset = Dataset.from_list(task.rows())
     # TRL calls rollout_func "experimental" on every start; docs/training.md says what we rely on
@@ -183,7 +224,7 @@ def train(config: TrainConfig) -> GRPOResult:
     made: list[Any] = []
 
     def make_trainer(model, tokenizer, hardware):
-        rollout = build_rollout(config, task, tokenizer, partners, episodes_dir)
+        rollout = build_rollout(config, task, tokenizer, partners, episodes_dir, model)
         made.append(rollout)
         return GRPOTrainer(model=model, reward_funcs=[game_reward], args=trl_config(config, hardware),
                            train_dataset=dataset, processing_class=tokenizer, peft_config=common.lora_config(config),

@@ -214,17 +214,19 @@ class GameRollout:
     meta: dict[str, Any] = field(default_factory=dict)
     generate: Callable[[Any, list[GenerationRow]], list[Generated]] | None = None
     times: RolloutTimes = field(default_factory=RolloutTimes)
+    extra_stop_ids: tuple[int, ...] = ()  # end-of-turn ids beyond the tokenizer's eos (the model's generation_config)
 
     def __post_init__(self) -> None:
         check_partners(self.task.machines, self.task.learner, self.partners)
         self._trainer: Any = None
         self._calls: int | None = None
         self._writer: RunWriter | None = None
-        self.stop_ids = stop_token_ids(self.tokenizer)
+        self.stop_ids = stop_token_ids(self.tokenizer, self.extra_stop_ids)
         self.policy = TokenChatPlayer(f"grpo:{self.settings.model_name}", self.tokenizer, self._generate_rows,
                                       owner=POLICY_OWNER, temperature=self.settings.temperature,
                                       top_p=self.settings.top_p, max_new_tokens=self.settings.max_new_tokens,
                                       batch_size=self.settings.concurrency, seed=0)
+        self.policy.stop_ids = self.stop_ids  # a reply ends at any of them, and the text excludes it
         roles: dict[str, PlayerSpec | Player] = {self.task.learner: self.policy}
         roles.update(self.partners)
         self.assignment = Assignment(roles)

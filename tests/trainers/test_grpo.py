@@ -240,3 +240,53 @@ def test_clear_errors(tiny_model, tmp_path, train_cli, args, message):
     result = train_cli("grpo", "--model", tiny_model, "--out", tmp_path / "o", *flat, *args)
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+class _FakeLogprob:
+    def __init__(self, value):
+        self.logprob, self.rank = value, 1
+
+
+class _FakeLLM:
+    """vLLM's LLM.generate as the backend sees it: RequestOutput.outputs[0] with token_ids and logprobs."""
+
+    def __init__(self, eos: int):
+        self.eos, self.calls = eos, []
+
+    def generate(self, prompts, sampling_params, use_tqdm):
+        from types import SimpleNamespace
+
+        self.calls.append((prompts, sampling_params))
+        outs = []
+        for prompt, params in zip(prompts, sampling_params):
+            # a reply that depends on the seed; rows with an even seed stop, the others run out of tokens
+            ids = [7 + params.seed % 5] * (params.max_tokens - 1) + ([self.eos] if params.seed % 2 == 0 else [9])
+            lps = [{t: _FakeLogprob(-0.5)} for t in ids]
+            outs.append(SimpleNamespace(outputs=[SimpleNamespace(token_ids=ids, logprobs=lps)]))
+        return outs
+
+
+def test_vllm_colocate_backend_keeps_each_rows_settings(monkeypatch):
+    import sys
+    from types import ModuleType, SimpleNamespace
+
+    from gamelang.players.chat import GenerationRow
+    from trainers.grpo_vllm import VLLMBackend, VLLMUnsupported, check_vllm_setup
+
+    fake = ModuleType("vllm")
+    fake.SamplingParams = lambda **kw: SimpleNamespace(**kw)
+    monkeypatch.setitem(sys.modules, "vllm", fake)
+    llm = _FakeLLM(eos=2)
+    trainer = SimpleNamespace(vllm_generation=SimpleNamespace(mode="colocate", llm=llm, generation_kwargs=None))
+    rows = [GenerationRow([1, 5, 6], 4, 1.0, 1.0, seed=10), GenerationRow([1, 5], 3, 0.0, 0.9, seed=11)]
+    got = VLLMBackend(frozenset({2}))(trainer, rows)
+    prompts, params = llm.calls[0]
+    assert [p["prompt_token_ids"] for p in prompts] == [[1, 5, 6], [1, 5]]
+    assert [(p.seed, p.max_tokens, p.temperature, p.top_p, p.stop_token_ids) for p in params] == [
+        (10, 4, 1.0, 1.0, [2]), (11, 3, 0.0, 0.9, [2])]
+    assert got[0].token_ids == [7, 7, 7, 2] and got[0].finish_reason == "stop" and got[0].logprobs == [-0.5] * 4
+    assert got[1].token_ids == [8, 8, 9] and got[1].finish_reason == "length"
+    with pytest.raises(VLLMUnsupported, match="tensor_parallel_size 1"):
+        check_vllm_setup("colocate", 2, 2)
+    with pytest.raises(VLLMUnsupported, match="one training process"):
+        check_vllm_setup("server", 1, 2)
