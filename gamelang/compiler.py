@@ -9,6 +9,7 @@ from pathlib import Path
 from .lang.checks import check
 from .lang.diagnostics import Diagnostic, render_text
 from .lang.loader import LoadedSpec, load_spec
+from .lang.source import confined_path
 from .machine import Machine, MachineBuilder
 
 
@@ -36,7 +37,9 @@ class CompileResult:
         for d in self.diagnostics:
             if d.path not in out:
                 try:
-                    out[d.path] = (self.loaded.base_dir / Path(d.path).relative_to(base)).read_text(encoding="utf-8")
+                    # confined like every file a game names (OutsideFolder is a ValueError)
+                    file = confined_path(self.loaded.base_dir, str(Path(d.path).relative_to(base)))
+                    out[d.path] = file.read_text(encoding="utf-8")
                 except (OSError, ValueError, UnicodeDecodeError):
                     out[d.path] = ""
         return out
@@ -57,20 +60,20 @@ def compile_loaded(loaded: LoadedSpec) -> CompileResult:
     analysis = check(loaded)
     if analysis is None or loaded.diags.has_errors:
         return CompileResult(loaded, None)
-    return CompileResult(loaded, MachineBuilder(loaded, analysis, content_hash(loaded, analysis.files)).build())
+    hashed = content_hash(loaded, analysis.files, analysis.instances_file)
+    return CompileResult(loaded, MachineBuilder(loaded, analysis, hashed).build())
 
 
-def content_hash(loaded: LoadedSpec, files: dict[str, str]) -> str:
+def content_hash(loaded: LoadedSpec, files: dict[str, str], instances_file: Path | None = None) -> str:
     """A hash of everything that defines the game: its text, the files it reads, its instances."""
     h = hashlib.sha256()
     h.update((loaded.source.text if loaded.source else "").encode())
     for name in sorted(files):
         h.update(name.rsplit("/", 1)[-1].encode())
         h.update(files[name].encode())
-    spec = loaded.spec
-    if spec is not None and spec.instances is not None:
+    if instances_file is not None:  # resolved and confined to the game's folder by the checker
         try:
-            h.update((loaded.base_dir / spec.instances.file).read_bytes())
+            h.update(instances_file.read_bytes())
         except OSError:
             pass
     return h.hexdigest()[:16]

@@ -322,7 +322,10 @@ class MachineBuilder:
             on_limit_reason = self.inline(limits.on_limit.lose)
         source = None
         if spec.instances is not None:
-            source = InstanceSource(self.loaded.base_dir / spec.instances.file, spec.instances.by, spec.instances.id)
+            # the path the checker resolved and confined to the game's folder, never the raw name
+            # (a machine is only built without errors, so the checker has resolved it)
+            assert self.a.instances_file is not None
+            source = InstanceSource(self.a.instances_file, spec.instances.by, spec.instances.id)
         return Machine(
             name=spec.game.name,
             version=str(spec.game.version),

@@ -25,7 +25,7 @@ from .functions import FUNCTIONS, EvalError
 from .loader import LoadedSpec
 from .moves import MoveError, MoveParser, compile_regex
 from .parser import keywords
-from .source import MAX_SOURCE_BYTES, DataPath, TextPos
+from .source import MAX_SOURCE_BYTES, DataPath, OutsideFolder, TextPos, confined_path
 from .spec import (
     Ask,
     Check,
@@ -83,6 +83,7 @@ class Analysis:
     edges: dict[str, list[str]] = field(default_factory=dict)
     asks_in: dict[str, bool] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # every file the game reads -> its text (for hashing)
+    instances_file: Path | None = None  # the declared instance file, resolved and confined to the folder
 
 
 @dataclass
@@ -185,10 +186,12 @@ class Checker:
                     self.a.field_defaults[name] = value
         decl = self.spec.instances
         if decl is not None:
-            file = self.base_dir / decl.file
-            if not file.is_file():
+            file = self.confine(decl.file, ("instances", "file"))
+            if file is not None and not file.is_file():
                 self.err(("instances", "file"), "GL0023", f"instance file '{decl.file}' does not exist",
                          f"it is looked for in {self.base_dir}")
+            elif file is not None:
+                self.a.instances_file = file
         for exp, settings in self.spec.experiments.items():
             values: dict[str, Any] = {}
             for key, value_expr in settings.items():
@@ -232,9 +235,9 @@ class Checker:
                 self.a.const_values[name] = value
 
     def const_from_file(self, name: str, file_name: str, want: Type, path: DataPath) -> Any:
-        file = self.base_dir / file_name
-        text = self.read_file(file, file_name, path)
-        if text is None:
+        file = self.confine(file_name, path)
+        text = None if file is None else self.read_file(file, file_name, path)
+        if file is None or text is None:
             return _INVALID
         try:
             if file.suffix == ".json":
@@ -254,6 +257,14 @@ class Checker:
             self.err(path, "GL0035", f"'{file_name}' does not fit {want}: {where}: {first['msg']}")
         return _INVALID
 
+    def confine(self, file_name: str, path: DataPath) -> Path | None:
+        """The resolved path of a file the game names, or None (reported) if it is outside the folder."""
+        try:
+            return confined_path(self.base_dir, file_name)
+        except OutsideFolder as err:
+            self.err(path, "GL0038", str(err), "put the file in the game's folder (or a folder below it)")
+            return None
+
     def read_file(self, file: Path, shown: str, path: DataPath) -> str | None:
         """Read a file the game refers to; report it if missing, too large or not text."""
         try:
@@ -267,7 +278,7 @@ class Checker:
         except (OSError, UnicodeDecodeError) as err:
             self.err(path, "GL0004", f"file '{shown}' cannot be read: {err}")
             return None
-        self.a.files[str(file)] = text
+        self.a.files[str(self.base_dir / shown)] = text  # keyed by the name the game uses: a stable hash
         return text
 
     # ------------------------------------------------------------------ scopes
@@ -367,11 +378,11 @@ class Checker:
 
     def file_template(self, file_name: str, path: DataPath, scope: dict[str, Symbol],
                       extras: dict[str, Type]) -> CompiledTemplate | None:
-        file = self.base_dir / file_name
         if file_name in self.a.file_templates:
             compiled = self.a.file_templates[file_name]
         else:
-            text = self.read_file(file, file_name, path)
+            file = self.confine(file_name, path)
+            text = None if file is None else self.read_file(file, file_name, path)
             if text is None:
                 return None
             display = str(Path(self.path).parent / file_name)

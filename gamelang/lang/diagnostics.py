@@ -91,6 +91,7 @@ CODES: dict[str, Code] = _catalogue(
     ("GL0035", "invalid-constant", E, "A constant or default value cannot be computed at compile time."),
     ("GL0036", "instance-field", E, "An experiment or instance option names an unknown instance field."),
     ("GL0037", "invalid-instance", E, "An instance record does not fit the game's instance schema."),
+    ("GL0038", "file-outside-folder", E, "A file the game names lies outside the game's folder."),
 )
 
 #: How many diagnostics one file may produce before the rest are summarised.

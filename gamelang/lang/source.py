@@ -133,6 +133,34 @@ def flatten(node: Any, smap: SourceMap, path: DataPath = ()) -> Any:
     return node
 
 
+class OutsideFolder(ValueError):
+    """A file a game names that lies outside the game's folder (absolute, ``..``, or a symlink out)."""
+
+
+def confined_path(base_dir: Path, name: str) -> Path:
+    """The file ``name`` (relative to a game's folder ``base_dir``), checked to stay inside it.
+
+    Game files come from anyone, and what a game reads goes into prompts, logs and transcripts,
+    so a game may read only files inside its own folder. The check is made on the path with
+    every symlink resolved, so a link inside the folder that points out of it is refused too.
+    Returns the resolved path (read that one, not the name, so a link swapped afterwards is not
+    followed); raises :class:`OutsideFolder` with the reason.
+    """
+    if not name or "\x00" in name:
+        raise OutsideFolder("the file name is empty or holds a NUL character")
+    if Path(name).is_absolute():
+        raise OutsideFolder(f"'{name}' is an absolute path; a game reads only files in its own folder")
+    try:
+        base = base_dir.resolve()
+        target = (base / name).resolve()
+    except (OSError, RuntimeError) as err:  # a symlink loop, a name too long
+        raise OutsideFolder(f"'{name}' cannot be resolved: {getattr(err, 'strerror', None) or err}") from None
+    if target != base and not target.is_relative_to(base):
+        how = "leads out of" if ".." in Path(name).parts else "is a link out of"
+        raise OutsideFolder(f"'{name}' {how} the game's folder; a game reads only files in its own folder")
+    return target
+
+
 @dataclass
 class SourceFile:
     """The text of one game file, read defensively."""
