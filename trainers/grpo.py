@@ -237,5 +237,6 @@ def train(config: TrainConfig) -> GRPOResult:
     finally:
         for rollout in made:
             rollout.close(status)
-    episodes = made[0].times.episodes if made else 0
+    # every process plays the same number of episodes a step; the main one writes them all
+    episodes = made[0].times.episodes * int(os.environ.get("WORLD_SIZE", "1")) if made else 0
     return GRPOResult(**vars(result), episodes=episodes, episodes_dir=episodes_dir, last=per_game(result.log))
