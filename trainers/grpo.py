@@ -28,6 +28,7 @@ class GRPOResult(common.TrainResult):
     episodes: int = 0
     episodes_dir: Path | None = None
     last: dict[str, dict[str, float]] = field(default_factory=dict)
+    times: Any = None  # the main process's RolloutTimes: where the rollouts' seconds went (bench/grpo.py)
 
     def summary(self) -> str:
         lines = common.TrainResult.summary(self).splitlines()
@@ -239,4 +240,5 @@ def train(config: TrainConfig) -> GRPOResult:
             rollout.close(status)
     # every process plays the same number of episodes a step; the main one writes them all
     episodes = made[0].times.episodes * int(os.environ.get("WORLD_SIZE", "1")) if made else 0
-    return GRPOResult(**vars(result), episodes=episodes, episodes_dir=episodes_dir, last=per_game(result.log))
+    return GRPOResult(**vars(result), episodes=episodes, episodes_dir=episodes_dir, last=per_game(result.log),
+                      times=made[0].times if made else None)
