@@ -34,6 +34,7 @@ from ..machine import (
     SetOp,
     TellOp,
 )
+from ..safetext import replace_surrogates, safe_text
 from ..turns import Completion, RoleView, TokenTurn
 from .state import EpisodeState
 
@@ -114,7 +115,12 @@ class GameEnv:
         role = s.waiting_for
         completion = reply if isinstance(reply, Completion) else None
         text = completion.text if completion is not None else str(reply)
+        # A reply may hold lone surrogates (a replay file, a server's JSON "\ud800"): they cannot be
+        # matched by RE2 nor written as UTF-8, so they are replaced here, once, and the fact logged.
+        text, replaced = replace_surrogates(text)
         event: dict[str, Any] = {"type": "reply", "role": role, "text": text}
+        if replaced:
+            event["replaced"] = replaced
         if completion is not None and completion.token_ids is not None:
             # bounded in tokens at generation: cutting characters would break the ids
             s.tokens.append(TokenTurn(role, completion.owner, tuple(completion.prompt_ids or ()),
@@ -134,6 +140,7 @@ class GameEnv:
         """End the episode with the outcome ``error`` (a backend failed while answering)."""
         s = self._live()
         if not s.done:
+            message = safe_text(str(message))  # a backend's message may quote what a server sent
             self._emit({"type": "error", "message": message})
             self._finish("error", message)
         return self._turn()

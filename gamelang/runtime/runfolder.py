@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..safetext import replace_surrogates, safe_text
 
 RUN_FILE = "run.json"
 EPISODES_FILE = "episodes.jsonl"
@@ -96,6 +97,43 @@ def _ends_with_newline(path: Path) -> bool:
         return fh.read(1) == b"\n"
 
 
+#: The fields that identify an episode and its run, kept in the error record of an unwritable record.
+_KEY_FIELDS = ("schema", "game", "game_version", "game_hash", "experiment", "instance", "episode", "branch",
+               "parent", "forked_at", "seed", "players", "started")
+
+
+def encode_record(record: dict[str, Any]) -> tuple[bytes, int]:
+    """One JSONL line for ``record`` that can always be written, and how many surrogates it replaced.
+
+    Lone surrogates (from a reply, an instance file's ``"\\ud800"``, a backend message) are
+    replaced by U+FFFD. A record that cannot be serialised at all (a value JSON cannot hold, a
+    structure too deep) becomes an ``error`` record of the same episode, so the episode is
+    counted, reported and can be retried instead of the whole run stopping.
+    """
+    try:
+        text = json.dumps(record, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError) as err:
+        text = json.dumps(_error_record(record, f"{type(err).__name__}: {err}"), ensure_ascii=False, default=str)
+    text, replaced = replace_surrogates(text)
+    return (text + "\n").encode("utf-8"), replaced
+
+
+def _error_record(record: dict[str, Any], why: str) -> dict[str, Any]:
+    """An ``error`` record for the episode of ``record``, which could not be written itself."""
+    out: dict[str, Any] = {}
+    for key in _KEY_FIELDS:
+        value = record.get(key) if isinstance(record, dict) else None
+        try:
+            json.dumps(value, default=str)
+        except (TypeError, ValueError, RecursionError):
+            value = safe_text(repr(value)[:200])
+        out[key] = value
+    message = safe_text(f"the episode's record could not be written: {why}"[:1000])
+    out.update(outcome="error", reason=message, ended_by=None, scores=None, instance_data={},
+               events=[{"type": "error", "message": message}], messages={}, simulated_roles=[], duration_s=0.0)
+    return out
+
+
 class RunWriter:
     """Appends episode records to a run folder, one flushed line per episode."""
 
@@ -108,9 +146,10 @@ class RunWriter:
             with open(episodes, "r+b") as fh:
                 fh.truncate(truncate_at)
         needs_newline = episodes.is_file() and episodes.stat().st_size > 0 and not _ends_with_newline(episodes)
-        self.file = open(episodes, "a", encoding="utf-8")
+        self.file = open(episodes, "ab")
+        self.replaced = 0  # lone surrogates replaced in the records written
         if needs_newline:  # a complete last record whose newline was not written
-            self.file.write("\n")
+            self.file.write(b"\n")
         self.write_meta("running")
 
     def write_meta(self, status: str) -> None:
@@ -119,12 +158,20 @@ class RunWriter:
         self.meta.setdefault("created", now)
         self.meta.update(status=status, updated=now, gamelang_version=__version__)
         tmp = self.path / (RUN_FILE + ".tmp")
-        tmp.write_text(json.dumps(self.meta, indent=2, ensure_ascii=False), encoding="utf-8")
+        # safe_text: the command line itself may hold undecodable bytes (a file name), as surrogates
+        tmp.write_text(safe_text(json.dumps(self.meta, indent=2, ensure_ascii=False, default=str)), encoding="utf-8")
         os.replace(tmp, self.path / RUN_FILE)
 
     def append(self, record: dict[str, Any]) -> None:
-        """Append one record and make sure it is on disk."""
-        self.file.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        """Append one record and make sure it is on disk.
+
+        A record that cannot be encoded never stops the run nor loses other records: lone
+        surrogates are replaced, and a record that still cannot be written is replaced by an
+        ``error`` record of the same episode that says why (``--retry-errors`` plays it again).
+        """
+        line, replaced = encode_record(record)
+        self.replaced += replaced
+        self.file.write(line)
         self.file.flush()
         os.fsync(self.file.fileno())
 
