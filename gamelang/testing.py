@@ -37,8 +37,15 @@ def _default_texts() -> list[str]:
 
 
 def build_tiny_model(folder: Path | str, texts: Iterable[str] | None = None, vocab_size: int = 600,
-                     hidden_size: int = 64, layers: int = 2, seed: int = 0) -> Path:
-    """Build and save a tiny Llama model and tokenizer; return the folder."""
+                     hidden_size: int = 64, layers: int = 2, seed: int = 0, heads: int = 4,
+                     split_lines: bool = False) -> Path:
+    """Build and save a tiny Llama model and tokenizer; return the folder.
+
+    ``texts`` train the tokenizer (default: the shipped games' text). ``split_lines`` keeps every
+    line break a token of its own, so that no token spans the end of the generation prompt
+    (``<|assistant|>`` and a line break) and the start of an answer: a model trained on such text
+    is then asked to continue from a boundary it has seen. ``heads`` must divide ``hidden_size``.
+    """
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -48,7 +55,11 @@ def build_tiny_model(folder: Path | str, texts: Iterable[str] | None = None, voc
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     raw = Tokenizer(models.BPE(unk_token="<unk>"))
-    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    if split_lines:
+        raw.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Split("\n", behavior="isolated"), byte_level])
+    else:
+        raw.pre_tokenizer = byte_level
     raw.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
@@ -59,7 +70,8 @@ def build_tiny_model(folder: Path | str, texts: Iterable[str] | None = None, voc
     tokenizer.save_pretrained(folder)
     config = LlamaConfig(
         vocab_size=len(tokenizer), hidden_size=hidden_size, intermediate_size=hidden_size * 2,
-        num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
+        num_hidden_layers=layers, num_attention_heads=heads, num_key_value_heads=max(1, heads // 2),
+        max_position_embeddings=4096,
         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True,
     )
