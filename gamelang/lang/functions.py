@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from typing import Any, Callable
 
 from .types import (
@@ -165,6 +166,33 @@ def _text(s: str) -> str:
     return s
 
 
+def text_weight(value: Any, budget: int) -> int:
+    """About how many characters ``str(value)`` has, counted only until ``budget`` is passed.
+
+    Used to refuse building a text before it is built: a list may hold the same long text many
+    times (cheap in memory, huge once written out). The walk stops as soon as the count passes
+    ``budget``, so its cost is bounded by the budget, not by the value.
+    """
+    total = 0
+    stack = [value]
+    while stack and total <= budget:
+        v = stack.pop()
+        if isinstance(v, str):
+            total += len(v)
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            total += 2 + 2 * len(v)
+            stack.extend(islice(v, budget + 1))
+        elif isinstance(v, dict):
+            total += 2 + 4 * len(v)
+            stack.extend(islice(v.keys(), budget + 1))
+            stack.extend(islice(v.values(), budget + 1))
+        elif isinstance(v, int) and not isinstance(v, bool):
+            total += v.bit_length() * 3 // 10 + 2  # decimal digits of the number, and a sign
+        else:
+            total += 24  # a float, a bool, None, another object's short repr
+    return total
+
+
 def _items(items: list) -> list:
     if len(items) > MAX_ITEMS:
         raise EvalError(f"list would have {len(items):,} items; the limit is {MAX_ITEMS:,}")
@@ -265,6 +293,9 @@ def _split(s, sep=None):
 
 @builtin("join", "list[str], str -> str", doc="Join texts with a separator.")
 def _join(items, sep):
+    # measured before joining: a list may repeat one long text many times
+    if sum(len(x) for x in items if isinstance(x, str)) + len(sep) * max(0, len(items) - 1) > MAX_TEXT:
+        raise EvalError(f"join: the text would be longer than {MAX_TEXT:,} characters")
     return _text(sep.join(items))
 
 
@@ -375,10 +406,17 @@ def _sorted(xs):
 
 @builtin("unique", "list[T] -> list[T]", doc="The items without repetitions, in first-seen order.")
 def _unique(xs):
-    out = []
+    # a set for the items that can be hashed keeps this linear (a list of 20,000 items is allowed)
+    out, seen = [], set()
     for x in xs:
-        if x not in out:
-            out.append(x)
+        try:
+            if x in seen:
+                continue
+            seen.add(x)
+        except TypeError:  # an unhashable item (a list, a map): compare with the earlier ones
+            if x in out:
+                continue
+        out.append(x)
     return out
 
 
@@ -457,6 +495,8 @@ def _float(x):
 def _str(x):
     if isinstance(x, bool):
         return "true" if x else "false"
+    if text_weight(x, MAX_TEXT) > MAX_TEXT:  # before str(): a list's text can be far larger than the list
+        raise EvalError(f"str: the text would be longer than {MAX_TEXT:,} characters")
     return _text(str(x))
 
 

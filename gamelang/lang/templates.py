@@ -1,9 +1,13 @@
 """Jinja2 templates of a game, compiled and rendered in a sandbox with budgets.
 
-Templates come from untrusted game files, so rendering is bounded: Jinja's immutable sandbox
-blocks unsafe attributes and mutation; the operators that can build huge values (``*``, ``**``,
-``+``) are checked; every ``for`` loop draws on a per-render iteration budget; the output is
-capped; macros, recursion, includes and imports are refused when the template is compiled.
+Templates come from untrusted game files, so rendering is bounded in time and in the size of
+every value it builds, not only of its output: Jinja's immutable sandbox blocks unsafe
+attributes and mutation; the operators that can build huge values (``*``, ``**``, ``+``, ``%``
+and ``~``) check the size of their result before building it; so do the filters and string
+methods that take a width or a count (``format``, ``center``, ``join``, ``'{:>N}'.format``, ...);
+numbers stay within 64 bits; every ``for`` loop draws on a per-render iteration budget; every
+piece of output (captured by ``set`` and ``filter`` blocks too) draws on a character budget; and
+macros, blocks, recursion, includes and imports are refused when the template is compiled.
 Model text reaches a template only as a value in its context, never as template source.
 """
 
@@ -11,25 +15,39 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Iterable, Iterator
+from functools import lru_cache, wraps
+from itertools import islice
+from string import Formatter
+from typing import Any, Callable, Iterable, Iterator
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes, pass_context
+from jinja2.filters import FILTERS
 from jinja2.runtime import new_context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter
+from jinja2.utils import _PassArg
+from jinja2.visitor import NodeTransformer
+from markupsafe import Markup
 
-from .functions import FUNCTIONS, MAX_ITEMS, MAX_TEXT, EvalError
+from .functions import FUNCTIONS, MAX_ITEMS, MAX_TEXT, EvalError, text_weight
 
 #: Loop iterations one rendering may perform, summed over all loops.
 MAX_LOOP_ITERATIONS = 100_000
 #: Characters one rendering may produce.
 MAX_OUTPUT = MAX_TEXT
+#: Characters one value built inside a template may have (a text, or a list once written out).
+MAX_VALUE = MAX_TEXT
+#: Characters one rendering may write in all, counting text captured by `set` and `filter` blocks.
+MAX_RENDER_CHARS = 5 * MAX_OUTPUT
+#: Whole numbers a template computes stay within 64 bits, like those of expressions.
+MAX_INT = 2**63
 
 _FORBIDDEN = {
     nodes.Macro: "macros", nodes.CallBlock: "call blocks", nodes.Extends: "extends",
     nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "import",
+    nodes.Block: "blocks",  # a block can be called again and again through `self`
 }
 
+# [loop iterations left, output characters left] of the rendering in progress
 _budget: contextvars.ContextVar[list[int]] = contextvars.ContextVar("gamelang_template_budget")
 
 
@@ -45,23 +63,343 @@ class RenderError(Exception):
     """A template failed while rendering (an undefined value, a budget exceeded, ...)."""
 
 
+def _too_big(what: str) -> RenderError:
+    return RenderError(f"{what} would build a value longer than {MAX_VALUE:,} characters")
+
+
+def _check_weight(value: Any, what: str, limit: int = MAX_VALUE) -> None:
+    """Refuse to write ``value`` out as text when its text would pass ``limit`` characters."""
+    if text_weight(value, limit) > limit:
+        raise _too_big(what)
+
+
+def _check_int(value: Any) -> Any:
+    if type(value) is int and not -MAX_INT < value < MAX_INT:
+        raise RenderError("number too large: whole numbers in templates stay within 64 bits")
+    return value
+
+
+def _check_width(value: Any, what: str) -> None:
+    """A width, count or padding argument: at most :data:`MAX_VALUE`."""
+    if isinstance(value, int) and abs(value) > MAX_VALUE:
+        raise _too_big(what)
+
+
+def _percent_widths(fmt: str) -> tuple[int, int, bool]:
+    """(conversions, sum of the widths and precisions, whether one is `*`) of a %-format string.
+
+    A small scanner (linear in the format) over the conversion specifiers of printf-style
+    formatting: ``%[(key)][flags][width][.precision][length]type``.
+    """
+    conversions, total, star, i, n = 0, 0, False, 0, len(fmt)
+    while i < n:
+        j = fmt.find("%", i)
+        if j < 0 or j + 1 >= n:
+            break
+        i = j + 1
+        if fmt[i] == "%":
+            i += 1
+            continue
+        conversions += 1
+        if fmt[i] == "(":
+            close = fmt.find(")", i)
+            i = n if close < 0 else close + 1
+        while i < n and fmt[i] in "#0- +":
+            i += 1
+        for _part in range(2):  # the width, then the precision after a '.'
+            if i < n and fmt[i] == "*":
+                star, i = True, i + 1
+            else:
+                start = i
+                while i < n and fmt[i].isdigit():
+                    i += 1
+                if i > start:
+                    total += int(fmt[start:min(i, start + 12)])  # 12 digits already pass any limit
+            if _part == 0 and i < n and fmt[i] == ".":
+                i += 1
+            else:
+                break
+    return conversions, total, star
+
+
+def _percent(fmt: Any, args: Any) -> Any:
+    """``fmt % args`` for text, after checking that the result stays small."""
+    if isinstance(fmt, (str, bytes)):
+        text = fmt if isinstance(fmt, str) else fmt.decode("latin-1")
+        conversions, widths, star = _percent_widths(text)
+        if star and any(isinstance(a, int) and abs(a) > MAX_VALUE for a in (args if isinstance(args, tuple) else ())):
+            raise _too_big("a '*' width")
+        if isinstance(args, dict):
+            largest = max((text_weight(v, MAX_VALUE) for v in args.values()), default=0)
+            filled = conversions * largest  # one key may be used by every conversion
+        else:
+            filled = text_weight(args, MAX_VALUE)
+        if len(fmt) + widths + filled > MAX_VALUE:
+            raise _too_big("%-formatting")
+    return fmt % args
+
+
+def _spec_too_wide(spec: str) -> bool:
+    """Whether a format spec (``>10``, ``.3f``, ``0>{w}`` once filled) asks for more than MAX_VALUE."""
+    digits = ""
+    for ch in spec + " ":
+        if ch.isdigit():
+            digits += ch
+            if len(digits) > 12:
+                return True
+            continue
+        if digits and int(digits) > MAX_VALUE:
+            return True
+        digits = ""
+    return False
+
+
+class _BoundedFormatting:
+    """Checks of ``str.format``: each field's width and text, and the text of all fields together."""
+
+    def vformat(self, format_string: str, args: Any, kwargs: Any) -> str:
+        self._written = len(format_string)
+        return super().vformat(format_string, args, kwargs)  # type: ignore[misc]
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        if conversion:  # !r and !s write the value out before format_field sees it
+            _check_weight(value, "str.format")
+        return super().convert_field(value, conversion)  # type: ignore[misc]
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if _spec_too_wide(format_spec):
+            raise _too_big("str.format")
+        self._written += text_weight(value, MAX_VALUE) + sum(c.isdigit() for c in format_spec)
+        if self._written > MAX_VALUE:
+            raise _too_big("str.format")
+        return super().format_field(value, format_spec)  # type: ignore[misc]
+
+
+class _Formatter(_BoundedFormatting, SandboxedFormatter):
+    pass
+
+
+class _EscapeFormatter(_BoundedFormatting, SandboxedEscapeFormatter):
+    pass
+
+
+def _check_str_method(owner: str | bytes, name: str, args: tuple, kwargs: dict) -> None:
+    """Before a string method runs: refuse arguments that would build a huge text."""
+    for value in (*args, *kwargs.values()):
+        _check_width(value, f"{name}()")  # center, ljust, rjust, zfill, expandtabs take a width
+    if name == "expandtabs":
+        size = (args or [kwargs.get("tabsize", 8)])[0]
+        if isinstance(size, int) and len(owner) + owner.count("\t" if isinstance(owner, str) else b"\t") * size > MAX_VALUE:
+            raise _too_big("expandtabs()")
+    elif name == "replace" and len(args) >= 2:
+        _check_replace(owner, args[0], args[1], args[2] if len(args) > 2 else kwargs.get("count", -1))
+    elif name == "join" and args:
+        _check_weight(args[0], "join()", MAX_VALUE - len(owner) * _length(args[0]))
+    elif name == "translate" and args and isinstance(args[0], dict):
+        longest = max((len(v) for v in args[0].values() if isinstance(v, (str, bytes))), default=1)
+        if len(owner) * longest > MAX_VALUE:
+            raise _too_big("translate()")
+
+
+def _length(value: Any) -> int:
+    try:
+        return len(value)
+    except TypeError:
+        return 0
+
+
+def _check_replace(s: Any, old: Any, new: Any, count: Any = None) -> None:
+    if not (isinstance(s, str) and isinstance(old, str) and isinstance(new, str)):
+        return
+    found = len(s) + 1 if old == "" else s.count(old)
+    if isinstance(count, int) and count >= 0:
+        found = min(found, count)
+    if len(s) + found * (len(new) - len(old)) > MAX_VALUE:
+        raise _too_big("replace")
+
+
 class _GameSandbox(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**", "+"})
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
-            if isinstance(right, (int, float)) and abs(right) > 64:
-                raise RenderError("exponent too large")
-            return left**right
+            if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1:
+                # estimate the size first: computing 10**64**64 would take minutes and gigabytes
+                if (abs(left).bit_length() - 1) * right >= MAX_INT.bit_length():
+                    raise RenderError("number too large: whole numbers in templates stay within 64 bits")
+            return _check_int(left**right)
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_OUTPUT:
-                    raise RenderError("repetition would build a value that is too large")
-            return left * right
+                if isinstance(seq, (str, bytes, list, tuple)) and isinstance(n, int) and n > 0:
+                    if len(seq) * n > MAX_VALUE or text_weight(seq, MAX_VALUE) * n > MAX_VALUE:
+                        raise RenderError("repetition would build a value that is too large")
+            return _check_int(left * right)
+        if operator == "%":
+            return _check_int(_percent(left, right))
         result = left + right
-        if isinstance(result, (str, list, tuple)) and len(result) > MAX_OUTPUT:
+        if isinstance(result, (str, bytes, list, tuple)) and len(result) > MAX_VALUE:
             raise RenderError("concatenation would build a value that is too large")
-        return result
+        return _check_int(result)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's names)
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, (str, bytes)):
+            _check_str_method(owner, getattr(__obj, "__name__", ""), args, kwargs)
+        elif isinstance(owner, int):  # to_bytes(length) and the like
+            for value in (*args, *kwargs.values()):
+                _check_width(value, f"{getattr(__obj, '__name__', 'a method')}()")
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """``str.format`` and ``format_map`` with :class:`_Formatter`, which bounds every field."""
+        if getattr(value, "__name__", None) not in ("format", "format_map"):
+            return None
+        f_self = getattr(value, "__self__", None)
+        if not isinstance(f_self, str):
+            return None
+        formatter = _EscapeFormatter(self, escape=f_self.escape) if isinstance(f_self, Markup) else _Formatter(self)
+        is_map = value.__name__ == "format_map"
+
+        def wrapper(*args: Any, **kwargs: Any) -> str:
+            if is_map:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one argument")
+                args, kwargs = (), args[0]
+            return type(f_self)(formatter.vformat(f_self, args, kwargs))
+
+        return wrapper
+
+
+def _guarded_filter(name: str, check: Callable[..., None]) -> Callable[..., Any]:
+    """Jinja's filter ``name``, with ``check(value, *args, **kwargs)`` run before it."""
+    original = FILTERS[name]
+    passes = _PassArg.from_obj(original) is not None  # the first argument is Jinja's, not the user's
+
+    @wraps(original)  # keeps jinja_pass_arg
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        check(*(args[1:] if passes else args), **kwargs)
+        return original(*args, **kwargs)
+
+    return guarded
+
+
+def _arg(args: tuple, kwargs: dict, index: int, name: str, default: Any = None) -> Any:
+    return args[index] if len(args) > index else kwargs.get(name, default)
+
+
+def _check_join(value: Any, *args: Any, **kwargs: Any) -> None:
+    sep = _arg(args, kwargs, 0, "d", "")
+    _check_weight(value, "join", MAX_VALUE - len(str(sep)) * _length(value))
+
+
+def _check_indent(s: Any, *args: Any, **kwargs: Any) -> None:
+    width = _arg(args, kwargs, 0, "width", 4)
+    width = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0
+    if isinstance(s, str) and len(s) + (s.count("\n") + 1) * abs(width) > MAX_VALUE:
+        raise _too_big("indent")
+
+
+def _check_wordwrap(s: Any, *args: Any, **kwargs: Any) -> None:
+    wrap = _arg(args, kwargs, 2, "wrapstring", None)
+    width = _arg(args, kwargs, 0, "width", 79)
+    if isinstance(s, str) and isinstance(wrap, str) and isinstance(width, int):
+        breaks = min(len(s), len(s) // max(width, 1) + s.count(" ") + s.count("\n") + s.count("\t") + 1)
+        if len(s) + breaks * len(wrap) > MAX_VALUE:
+            raise _too_big("wordwrap")
+
+
+def _check_count(what: str, index: int, name: str) -> Callable[..., None]:
+    def check(value: Any, *args: Any, **kwargs: Any) -> None:
+        n = _arg(args, kwargs, index, name)
+        if isinstance(n, int) and abs(n) > MAX_ITEMS:
+            raise RenderError(f"{what}: at most {MAX_ITEMS:,}")
+    return check
+
+
+def _check_tojson(value: Any, *args: Any, **kwargs: Any) -> None:
+    indent = _arg(args, kwargs, 0, "indent")
+    if isinstance(indent, int) and indent > 16:
+        raise RenderError("tojson: indent is at most 16")
+    _check_weight(value, "tojson", MAX_VALUE // 4)
+
+
+def _check_written(what: str) -> Callable[..., None]:
+    def check(value: Any, *args: Any, **kwargs: Any) -> None:
+        _check_weight(value, what)
+    return check
+
+
+def _format_filter(value: Any, *args: Any, **kwargs: Any) -> str:
+    """Jinja's ``format`` filter (``value % args``) with the checks of the ``%`` operator."""
+    if args and kwargs:
+        raise RenderError("format: give positional or keyword arguments, not both")
+    return _percent(str(value), kwargs or args)
+
+
+def _bounded_sum(iterable: Any, attribute: Any = None, start: Any = 0) -> Any:
+    """Jinja's ``sum`` filter, adding with the checked ``+`` (a sum of lists could grow without bound)."""
+    if attribute is not None:
+        raise RenderError("sum: the attribute argument is not supported in game templates")
+    total = start
+    for item in _loop(iterable):
+        total = environment().call_binop(None, "+", total, item)
+    return total
+
+
+def _filters() -> dict[str, Any]:
+    """Jinja's filters with the ones that can build huge values bounded."""
+    out = dict(FILTERS)
+    out["format"] = _format_filter
+    out["sum"] = _bounded_sum
+    out["center"] = _guarded_filter("center", lambda v, *a, **k: _check_width(_arg(a, k, 0, "width", 80), "center"))
+    out["indent"] = _guarded_filter("indent", _check_indent)
+    out["join"] = _guarded_filter("join", _check_join)
+    out["replace"] = _guarded_filter("replace", lambda s, *a, **k: _check_replace(
+        s, _arg(a, k, 0, "old"), _arg(a, k, 1, "new"), _arg(a, k, 2, "count")))
+    out["wordwrap"] = _guarded_filter("wordwrap", _check_wordwrap)
+    out["batch"] = _guarded_filter("batch", _check_count("batch", 0, "linecount"))
+    out["slice"] = _guarded_filter("slice", _check_count("slice", 0, "slices"))
+    out["tojson"] = _guarded_filter("tojson", _check_tojson)
+    for name in ("string", "pprint", "xmlattr", "urlencode", "urlize", "striptags", "e", "escape", "forceescape"):
+        out[name] = _guarded_filter(name, _check_written(name))
+    return out
+
+
+@pass_context
+def _finalize(context: Any, value: Any) -> Any:
+    """Every piece of output passes here: it draws on the rendering's character budget."""
+    budget = _budget.get(None)
+    limit = budget[1] if budget is not None else MAX_VALUE
+    size = text_weight(value, limit)
+    if size > limit:
+        raise RenderError(f"the template writes more than {MAX_RENDER_CHARS:,} characters "
+                          "(counting text captured by `set` and `filter` blocks)")
+    if budget is not None:
+        budget[1] -= size
+    return value
+
+
+def _concat(*parts: Any) -> str:
+    """The ``~`` operator: the parts' text, refused before it is built if it would be too long."""
+    _check_weight(list(parts), "`~`")
+    return "".join(map(str, parts))
+
+
+class _Rewrite(NodeTransformer):
+    """Routes ``~`` through :func:`_concat` and literal text through the output budget."""
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        args = [self.visit(n) for n in node.nodes]
+        return nodes.Call(nodes.Name("_gl_concat", "load", lineno=node.lineno), args, [], None, None,
+                          lineno=node.lineno)
+
+    def visit_Output(self, node: nodes.Output) -> nodes.Node:
+        # literal text becomes a constant that goes through finalize at run time (the finalizer
+        # takes the context, so Jinja cannot fold it at compile time): a loop repeating a long
+        # literal then draws on the character budget like any other output
+        node.nodes = [nodes.Const(n.data, lineno=n.lineno) if isinstance(n, nodes.TemplateData) else self.visit(n)
+                      for n in node.nodes]
+        return node
 
 
 def _loop(iterable: Iterable[Any]) -> Iterator[Any]:
@@ -86,11 +424,14 @@ def _bounded_range(*args: int) -> list[int]:
 def environment() -> _GameSandbox:
     """The shared sandboxed Jinja2 environment with the built-in functions as globals."""
     env = _GameSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
-                       trim_blocks=True, lstrip_blocks=True)
+                       trim_blocks=True, lstrip_blocks=True, finalize=_finalize)
     env.globals.clear()
     env.globals.update({name: fn.impl for name, fn in FUNCTIONS.items()})
     env.globals["range"] = _bounded_range
     env.globals["_gl_loop"] = _loop
+    env.globals["_gl_concat"] = _concat
+    env.filters.clear()
+    env.filters.update(_filters())
     return env
 
 
@@ -110,7 +451,7 @@ class CompiledTemplate:
 
     def render(self, context: dict[str, Any]) -> str:
         """Render with a fresh budget; raise :class:`RenderError` on any failure."""
-        token = _budget.set([MAX_LOOP_ITERATIONS])
+        token = _budget.set([MAX_LOOP_ITERATIONS, MAX_RENDER_CHARS])
         # One flat dict of the globals and the context, shared with Jinja: Jinja's own way merges
         # a ChainMap of every global into a new dict on each render, which dominated run time.
         names = dict(_globals())
@@ -157,6 +498,7 @@ def compile_template(source: str) -> CompiledTemplate:
             if loop.recursive:
                 raise TemplateProblem("recursive loops are not allowed in game templates", loop.lineno)
             loop.iter = nodes.Call(nodes.Name("_gl_loop", "load"), [loop.iter], [], None, None, lineno=loop.lineno)
+        tree = _Rewrite().visit(tree)
         # both of these run Jinja's code generator, which also reports unknown filters and tests
         variables = frozenset(meta.find_undeclared_variables(tree)) - set(env.globals)
         code = env.compile(tree)
