@@ -31,3 +31,18 @@ def test_authored_example_game(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "5 episodes played" in proc.stdout
+
+
+def test_train_example_runs_end_to_end_in_quick_mode(tmp_path):
+    # --quick: a few instances and training steps; this checks the pipeline and the table, not the lift
+    out = tmp_path / "train"
+    proc = subprocess.run([sys.executable, "examples/train_sft.py", "--quick", "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    table = (out / "table.txt").read_text().splitlines()
+    assert table[0].split()[:3] == ["method", "test", "win"]
+    assert [line.split("  ")[0] for line in table[2:]] == ["base (untrained)", "SFT", "SFT + DPO"]
+    assert all(line.split()[-1] == "6" for line in table[2:])  # test episodes
+    assert "$ gamelang train sft" in proc.stdout and "$ gamelang export dpo" in proc.stdout
+    for name in ("base-test", "sft-test", "dpo-test", "sft-sampled", "reference"):
+        assert (out / "runs" / name / "episodes.jsonl").is_file()

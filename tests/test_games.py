@@ -6,7 +6,7 @@ from gamelang.compiler import compile_file
 from gamelang.instances import load_instances
 from gamelang.registry import list_games, resolve_game
 
-SHIPPED = {"taboo": 60, "wordle": 30, "referencegame": 90}
+SHIPPED = {"taboo": 60, "wordle": 30, "referencegame": 90, "shapes": 4000}
 
 
 @pytest.mark.parametrize("name, count", SHIPPED.items())
@@ -33,3 +33,45 @@ def test_wordle_targets_are_valid_words():
     machine = compile_file(resolve_game("wordle")).machine
     words = set(machine.consts["valid_words"])
     assert all(i.data["target_word"] in words for i in load_instances(machine))
+
+
+def test_shapes_reference_players_win_every_instance(tmp_path):
+    from gamelang.runtime.run import RunSettings, execute
+    from gamelang.runtime.runfolder import read_run
+
+    machine = compile_file(resolve_game("shapes")).machine
+    execute([machine], RunSettings(out=tmp_path / "run", concurrency=64))
+    records = list(read_run(tmp_path / "run").latest().values())
+    assert len(records) == 4000
+    assert {r["outcome"] for r in records} == {"win"}
+    # the speaker points; it never names the target
+    assert {r["messages"]["speaker"][-1]["content"] for r in records} == {
+        f"CLUE: the {o} one from the left" for o in ("first", "second", "third")}
+
+
+def test_shapes_rules():
+    from tests.conftest import play
+
+    machine = compile_file(resolve_game("shapes")).machine
+    row = {"experiment": "middle", "id": "t", "colours": ["red", "blue", "red"], "shapes": ["star", "star", "ring"],
+           "target": 1}
+    assert play(machine, ["CLUE: the middle one", "ANSWER: blue star"], row).outcome == "win"
+    assert play(machine, ["CLUE: the middle one", "answer:  Blue Star "], row).outcome == "win"
+    assert play(machine, ["CLUE: the middle one", "ANSWER: red star"], row).outcome == "lose"
+    assert play(machine, ["CLUE: the middle one", "It is the blue star"], row).outcome == "abort"
+    assert play(machine, ["CLUE: the middle one", "ANSWER: blue star, I think"], row).outcome == "abort"
+    assert play(machine, ["The middle one"], row).outcome == "abort"
+    # a clue that names the target's colour or shape loses before the listener is asked
+    assert play(machine, ["CLUE: the blue one"], row).outcome == "lose"
+    assert play(machine, ["CLUE: between the two stars"], row).outcome == "lose"
+
+
+def test_shapes_instances_are_what_the_generator_writes(tmp_path):
+    import subprocess
+    import sys
+
+    game_dir = resolve_game("shapes").parent
+    out = tmp_path / "instances.jsonl"
+    subprocess.run([sys.executable, str(game_dir / "make_instances.py"), "--out", str(out)], check=True,
+                   capture_output=True)
+    assert out.read_bytes() == (game_dir / "instances.jsonl").read_bytes()
