@@ -15,6 +15,8 @@ from typing import Optional
 
 import typer
 
+from .safetext import visible as visible_text
+
 app = typer.Typer(
     name="gamelang",
     help="Dialogue games for language models: validate, play, run, score and export them.",
@@ -212,17 +214,19 @@ def play(
 
 @app.command()
 def run(
-    games: list[str] = typer.Argument(..., help="Games to run (files or names)."),
+    games: Optional[list[str]] = typer.Argument(
+        None, help="Games to run (files or names); with --resume, by default those of the run."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default: runs/GAMES-TIME)."),
     model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
     role: list[str] = typer.Option([], "--role", help=ROLE_HELP),
     human: list[str] = typer.Option([], "--human", help=HUMAN_HELP),
-    episodes: int = typer.Option(1, min=1, help="Episodes per instance."),
+    episodes: Optional[int] = typer.Option(None, min=1, help="Episodes per instance (default 1)."),
     limit: Optional[int] = typer.Option(None, min=1, help="Play only the first N instances of each game."),
     experiment: list[str] = typer.Option([], "--experiment", help="Only these experiments (repeatable)."),
     concurrency: int = typer.Option(8, min=1, help="Episodes played at once (requests to one model are batched)."),
-    seed: int = typer.Option(0, help="Run seed; every episode's seed derives from it."),
-    resume: bool = typer.Option(False, help="Continue an interrupted run in --out, skipping finished episodes."),
+    seed: Optional[int] = typer.Option(None, help="Run seed; every episode's seed derives from it (default 0)."),
+    resume: bool = typer.Option(False, help="Continue an interrupted run in --out, skipping finished episodes; "
+                                            "the plan, games and players not given are those of the run."),
     retry_errors: bool = typer.Option(False, help="With --resume, play again the episodes that ended in error."),
     split: Optional[str] = typer.Option(None, "--split", help=SPLIT_HELP),
     test_share: float = typer.Option(0.2, "--test-share", help=TEST_SHARE_HELP),
@@ -239,6 +243,7 @@ def run(
         TextColumn,
         TimeElapsedColumn,
     )
+    from rich.text import Text
 
     from .instances import InstanceError
     from .players import PlayerSpecError
@@ -247,11 +252,40 @@ def run(
     from .cli_data import split_or_exit
     from .scoring import render_table, score_run
 
+    games = list(games or [])
     run_split = split_or_exit(split, test_share, split_seed)
+    previous: dict = {}
+    if resume:
+        if out is None:
+            raise fail("--resume needs the run folder: --out FOLDER")
+        previous = _previous_run(out)
+        if previous:  # what the command line leaves out is taken from run.json: the run's own plan
+            games = games or _previous_games(previous, out)
+            episodes = episodes if episodes is not None else previous.get("episodes_per_instance", 1)
+            limit = limit if limit is not None else previous.get("limit")
+            seed = seed if seed is not None else previous.get("seed", 0)
+            experiment = experiment or list(previous.get("experiments") or [])
+            if split is None:
+                from .splits import Split
+
+                run_split = Split.from_meta(previous.get("split"))
+            if not (model or role or human):
+                model, role, human = _previous_players(previous)
+            _check_plan_types(out, episodes, limit, seed, experiment)
+    if not games:
+        raise fail("name at least one game to run" + (f" ({out} holds no run to resume)" if resume else ""))
+    episodes = 1 if episodes is None else episodes
+    seed = 0 if seed is None else seed
     machines = [load_machine_or_exit(g) for g in games]
     names = [m.name for m in machines]
     if len(set(names)) != len(names):
         raise fail("a game is named twice")
+    if resume and previous and isinstance(previous.get("games"), dict) and previous["games"]:
+        before = sorted(previous["games"])
+        if before != sorted(names):  # checked first: the plan of other games cannot even be drawn
+            raise fail(f"this run was started with another plan: games: {', '.join(before)} when the run started, "
+                       f"{', '.join(sorted(names))} now; resume it with its own games (leave them out to take them "
+                       "from run.json), or use a new --out folder")
     role_specs, default = _assignment_specs(model, role, human)
     _check_roles(machines, role_specs)
     out = out or Path("runs") / f"{'-'.join(names)}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -260,15 +294,16 @@ def run(
                            role_specs=role_specs, default_spec=default, split=run_split)
     console = Console(highlight=False, width=None if Console().is_terminal else 140)
     counts = {"win": 0, "lose": 0, "abort": 0, "error": 0}
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("{task.fields[outcomes]}"), console=console, transient=False)
+    progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), TextColumn("{task.fields[outcomes]}", markup=False), console=console,
+                        transient=False)
     task = None
 
     def on_start(total: int, skipped: int) -> None:
         nonlocal task
         if skipped:
-            console.print(f"resuming {out}: {skipped} of {total} episodes already done")
-        task = progress.add_task(f"run {out.name}", total=total, completed=skipped, outcomes="")
+            console.print(Text(f"resuming {out}: {skipped} of {total} episodes already done"))
+        task = progress.add_task(visible_text(f"run {out.name}"), total=total, completed=skipped, outcomes="")
 
     def on_record(record: dict) -> None:
         counts[record["outcome"]] = counts.get(record["outcome"], 0) + 1
@@ -286,14 +321,96 @@ def run(
         interrupted = True
     data = read_run(out)
     for problem in data.problems:
-        console.print(f"[yellow]note: {problem}[/]")
-    render_table(score_run(data), console, title=str(out))
+        console.print(Text(f"note: {visible_text(problem)}", style="yellow"))
+    render_table(score_run(data), console, title=visible_text(str(out)))
     if interrupted:
-        console.print(f"[yellow]interrupted: the finished episodes are saved in {out}; "
-                      f"continue with: gamelang run {' '.join(games)} --out {out} --resume[/]")
+        command = resume_command(games, settings, model, role, human)
+        console.print(Text(f"interrupted: the finished episodes are saved in {visible_text(str(out))}; "
+                           f"continue with: {visible_text(command)}", style="yellow"))
         raise typer.Exit(130)
-    console.print(f"{result.played} episodes played, {result.skipped} already done; logs in {out}")
+    console.print(Text(f"{result.played} episodes played, {result.skipped} already done; "
+                       f"logs in {visible_text(str(out))}"))
     raise typer.Exit(EXIT_PROBLEMS if counts.get("error") else EXIT_OK)
+
+
+def _previous_run(out: Path) -> dict:
+    """The run.json of the run in ``out`` that --resume continues ({} when there is none yet)."""
+    import json
+
+    from .runtime.runfolder import RUN_FILE
+
+    file = out / RUN_FILE
+    if not file.is_file():
+        return {}
+    try:
+        meta = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise fail(f"cannot resume: {file} is not readable JSON ({err}); use a new --out folder") from None
+    if not isinstance(meta, dict):
+        raise fail(f"cannot resume: {file} does not hold a run's metadata; use a new --out folder")
+    return meta
+
+
+def _previous_games(meta: dict, out: Path) -> list[str]:
+    """The game files of a run, as recorded in its run.json."""
+    games = meta.get("games")
+    if not isinstance(games, dict) or not games:
+        return []
+    paths = [info.get("path") if isinstance(info, dict) else None for info in games.values()]
+    if not all(isinstance(p, str) and p for p in paths):
+        raise fail(f"{out / 'run.json'} does not say where the run's games are: name them on the command line")
+    return paths
+
+
+def _previous_players(meta: dict) -> tuple[Optional[str], list[str], list[str]]:
+    """(--model, --role, --human) of a run, as recorded in its run.json."""
+    players = meta.get("players") if isinstance(meta.get("players"), dict) else {}
+    default = players.get("default")
+    model = default if isinstance(default, str) and default != "scripted" else None
+    roles, humans = [], []
+    for name, spec in (players.get("roles") or {}).items():
+        if spec == "human":
+            humans.append(str(name))
+        elif isinstance(spec, str):
+            roles.append(f"{name}={spec}")
+    return model, roles, humans
+
+
+def _check_plan_types(out: Path, episodes, limit, seed, experiments) -> None:
+    """A plan read from a run.json that was edited by hand may hold anything: refuse what is not a plan."""
+    def whole(v, low: int) -> bool:
+        return type(v) is int and v >= low
+
+    if not (whole(episodes, 1) and (limit is None or whole(limit, 1)) and type(seed) is int
+            and all(isinstance(e, str) for e in experiments)):
+        raise fail(f"cannot resume: the plan in {out / 'run.json'} is malformed "
+                   f"(episodes {episodes!r}, limit {limit!r}, seed {seed!r}, experiments {experiments!r})")
+
+
+def resume_command(games: list[str], settings, model: Optional[str], roles: list[str], humans: list[str]) -> str:
+    """The whole command line that continues a run: its games, folder, plan and players."""
+    import shlex
+
+    args = ["gamelang", "run", *games, "--out", str(settings.out), "--resume", "--episodes", str(settings.episodes),
+            "--seed", str(settings.seed)]
+    if settings.limit is not None:
+        args += ["--limit", str(settings.limit)]
+    for name in settings.experiments or []:
+        args += ["--experiment", name]
+    if settings.split is not None:
+        args += ["--split", settings.split.name, "--test-share", f"{settings.split.test_share:g}",
+                 "--split-seed", str(settings.split.seed)]
+    if model:
+        args += ["--model", model]
+    for item in roles:
+        args += ["--role", item]
+    for name in humans:
+        args += ["--human", name]
+    if settings.concurrency != 8:
+        args += ["--concurrency", str(settings.concurrency)]
+    if settings.retry_errors:
+        args.append("--retry-errors")
+    return " ".join(shlex.quote(a) for a in args)
 
 
 @app.command()

@@ -104,9 +104,15 @@ def render_table(rows: list[ScoreRow], console=None, title: str | None = None) -
     """Print rows as a rich table."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from .safetext import visible
+
+    def cell(value: str) -> Text:  # run folders and names from a log are text, never rich markup
+        return Text(visible(str(value)))
 
     console = console or Console()
-    table = Table(title=title, show_lines=False)
+    table = Table(title=cell(title) if title is not None else None, show_lines=False)
     multi_run = len({r.run for r in rows}) > 1
     if multi_run:
         table.add_column("run")
@@ -115,7 +121,7 @@ def render_table(rows: list[ScoreRow], console=None, title: str | None = None) -
     for r in rows:
         style = "bold" if r.experiment in ("(all)", "") else None
         cells = [_fmt(getattr(r, attr), 3 if attr == "mean_reward" else 2) for attr, _ in COLUMNS]
-        table.add_row(*([r.run] if multi_run else []), *cells, style=style)
+        table.add_row(*([cell(r.run)] if multi_run else []), *map(cell, cells), style=style)
     console.print(table)
 
 

@@ -85,11 +85,16 @@ def test_run_refuses_to_mix_into_an_existing_run_without_resume(tmp_path):
     assert run("run", "referencegame", "--out", str(out), "--limit", "2").returncode == 0
     proc = run("run", "referencegame", "--out", str(out), "--limit", "2")
     assert proc.returncode == 2 and "--resume" in proc.stderr
+    # a resume plays the plan the run started with: another --limit is refused (issue 15)
     proc = run("run", "referencegame", "--out", str(out), "--limit", "3", "--resume")
-    assert proc.returncode == 0 and "2 of 3 episodes already done" in proc.stdout
+    assert proc.returncode == 2 and "--limit: 2 when the run started, 3 now" in proc.stderr
+    lines = (out / "episodes.jsonl").read_text().splitlines(keepends=True)
+    (out / "episodes.jsonl").write_text(lines[0])
+    proc = run("run", "referencegame", "--out", str(out), "--resume")
+    assert proc.returncode == 0 and "1 of 2 episodes already done" in proc.stdout
     other = tmp_path / "answers.txt"
     other.write_text("Answer: first\n")
-    proc = run("run", "referencegame", "--out", str(out), "--limit", "3", "--resume", "--role",
+    proc = run("run", "referencegame", "--out", str(out), "--limit", "2", "--resume", "--role",
                f"follower=replay:{other}")
     assert proc.returncode == 2 and "players" in proc.stderr
 
@@ -103,7 +108,7 @@ def test_resume_refuses_a_changed_game(tmp_path):
     out = tmp_path / "run"
     assert run("run", str(game), "--out", str(out), "--limit", "1").returncode == 0
     game.write_text(text.replace("main = if(won, 100, 0)", "main = if(won, 99, 0)"))
-    proc = run("run", str(game), "--out", str(out), "--limit", "2", "--resume")
+    proc = run("run", str(game), "--out", str(out), "--limit", "1", "--resume")
     assert proc.returncode == 2 and "changed since this run started" in proc.stderr
 
 

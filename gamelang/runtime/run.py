@@ -148,16 +148,52 @@ def execute(machines: list[Machine], settings: RunSettings, on_record: Callable[
     return RunResult(out, len(jobs), len(jobs) - len(todo), played, problems)
 
 
+#: The entries of run.json that define which episodes a run plays, and the options that set them.
+PLAN_KEYS = (("episodes_per_instance", "--episodes"), ("limit", "--limit"), ("seed", "--seed"),
+             ("experiments", "--experiment"))
+
+
+def _plan_value(key: str, value: object) -> object:
+    if key == "experiments":  # the order of --experiment options does not change the plan
+        return sorted(map(str, value)) if isinstance(value, list) and value else None
+    return value
+
+
+def plan_differences(old: dict, new: dict) -> list[str]:
+    """How the plan of ``new`` (run.json data) differs from that of ``old``, one line per option.
+
+    A resumed run must play the plan it started with: otherwise it would end ``complete`` with
+    planned episodes never played (a smaller --episodes) or mix episodes of two plans.
+    """
+    out = []
+    for key, option in PLAN_KEYS:
+        if key in old and _plan_value(key, old[key]) != _plan_value(key, new.get(key)):
+            out.append(f"{option}: {_plan_value(key, old[key])} when the run started, "
+                       f"{_plan_value(key, new.get(key))} now")
+    if old.get("split") != new.get("split"):
+        out.append(f"--split: {describe_meta(old.get('split'))} when the run started, "
+                   f"{describe_meta(new.get('split'))} now")
+    before, now = sorted(old.get("games") or {}), sorted(new.get("games") or {})
+    if before and before != now:
+        out.append(f"games: {', '.join(before)} when the run started, {', '.join(now)} now")
+    return out
+
+
 def _check_same_run(old: dict, new: dict) -> None:
-    """Refuse to resume a run with other games, players or split: its episodes would not be comparable."""
+    """Refuse to resume a run with another plan, games or players: its episodes would not be comparable."""
     if old.get("split") != new["split"]:
         raise RunFolderError(f"this run was started with split {describe_meta(old.get('split'))}, "
                              f"not {describe_meta(new['split'])}; "
                              "use the same --split, --test-share and --split-seed, or a new --out folder")
+    differences = plan_differences(old, new)
+    if differences:
+        raise RunFolderError("this run was started with another plan: " + "; ".join(differences)
+                             + ". Resume it with the plan it started with (`gamelang run --out FOLDER --resume` "
+                               "takes it from run.json), or use a new --out folder")
     for game, info in new["games"].items():
-        before = old.get("games", {}).get(game)
-        if before is None:
-            continue  # a game added to the run
+        before = (old.get("games") or {}).get(game)
+        if not isinstance(before, dict):
+            continue  # a run.json written before games were recorded
         if before.get("content_hash") != info["content_hash"]:
             raise RunFolderError(f"game '{game}' changed since this run started (content hash "
                                  f"{before.get('content_hash')} -> {info['content_hash']}); use a new --out folder")
