@@ -136,13 +136,19 @@ def check_vllm(config: GRPOTrainConfig, processes: int) -> None:
         raise common.TrainError(str(err)) from None
 
 
-def check_batch(config: GRPOTrainConfig, processes: int) -> None:
-    """TrainError unless each step's episodes form whole groups (TRL's condition, said in our keys)."""
+def check_batch(config: GRPOTrainConfig, processes: int, instances: int) -> None:
+    """TrainError unless each step's episodes form whole groups of distinct instances that exist."""
     per_step = config.batch_size * config.gradient_accumulation * processes
     if per_step % config.group:
         raise common.TrainError(
             f"batch_size x gradient_accumulation x processes ({config.batch_size} x {config.gradient_accumulation} x "
             f"{processes} = {per_step}) must be a multiple of group ({config.group}): each step plays whole groups")
+    # TRL's sampler draws this many distinct instances per step and drops an incomplete last draw:
+    # with fewer instances than that, it would yield no step at all
+    if instances < per_step // config.group:
+        raise common.TrainError(
+            f"a step plays {per_step // config.group} instances ({per_step} episodes in groups of {config.group}) but "
+            f"only {instances} training instances are chosen; lower batch_size or choose more instances")
 
 
 def generation_stop_ids(model) -> tuple[int, ...]:
@@ -216,7 +222,7 @@ def train(config: TrainConfig) -> GRPOResult:
         check_partners(machines, config.learner, partners)
     except RolloutSetupError as err:
         raise common.TrainError(str(err)) from None
-    check_batch(config, int(os.environ.get("WORLD_SIZE", "1")))
+    check_batch(config, int(os.environ.get("WORLD_SIZE", "1")), len(task.instances))
     check_vllm(config, int(os.environ.get("WORLD_SIZE", "1")))
     episodes_dir = prepare_episodes(config)
     dataset = Dataset.from_list(task.rows())

@@ -230,6 +230,7 @@ def test_grpo_steps_with_an_hf_partner(tiny_model, echo_game, tmp_path):
     (["--partner", "giver=scripted"], "no game has a role 'giver'"),
     (["--partner", "guesser=scripted"], "'guesser' is the learner"),
     (["--group", "3"], "must be a multiple of group (3)"),
+    (["--group", "2", "--set", "limit=3"], "a step plays 4 instances (8 episodes in groups of 2) but only 3"),
     (["--set", "data=x.jsonl"], "key 'data' is for sft, dpo, kto, not grpo"),
 ])
 def test_clear_errors(tiny_model, tmp_path, train_cli, args, message):
