@@ -179,8 +179,8 @@ class GRPOTrainConfig(TrainConfig):
     group: int = Field(8, ge=2, description="Episodes per instance per step (GRPO's G, TRL's `num_generations`); "
                        "advantages are normalised within each group.")
     batch_size: int = Field(8, ge=1, description="Rows per device per forward pass.")
-    temperature: float = Field(1.0, ge=0, description="Sampling temperature of the policy's turns (0: greedy, "
-                               "which gives a group nothing to compare).")
+    temperature: float = Field(1.0, gt=0, description="Sampling temperature of the policy's turns (above 0: "
+                               "the episodes of a group must differ to be compared).")
     top_p: float = Field(1.0, gt=0, le=1, description="Nucleus sampling of the policy's turns.")
     max_new_tokens: Optional[int] = Field(None, ge=1, description="Tokens the policy may write per turn (null: "
                                           "each game's `reply_tokens`).")
