@@ -6,19 +6,36 @@ retried ``retries`` times (default 3) with exponential back-off on connection er
 (``timeout`` seconds, default 60), HTTP 429 and 5xx. Other options: ``temperature`` (default 0),
 ``top_p``, ``max_tokens`` (default: the game's ``reply_tokens``), ``api_key_env`` (the environment
 variable holding the key, default ``OPENAI_API_KEY``; no key is sent if it is unset).
+
+``timeout`` bounds each attempt as a whole (connecting, sending, waiting and reading), not each
+read: a server that trickles a byte now and then is cut off when the time is up. Responses are
+limited to :data:`MAX_RESPONSE_BYTES`.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 
 from .base import Player, PlayerError, PlayerSpec, Request
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+#: A chat completion larger than this is refused (a reply is a few kilobytes).
+MAX_RESPONSE_BYTES = 64_000_000
+
+
+class _Deadline(Exception):
+    """The attempt ran past its time (``timeout`` seconds in all)."""
+
+
+class _TooLarge(Exception):
+    """The server sent more than :data:`MAX_RESPONSE_BYTES`."""
 
 
 class OpenAIPlayer(Player):
@@ -34,12 +51,12 @@ class OpenAIPlayer(Player):
         self.max_tokens = spec.option("max_tokens", None, int)
         self.retries = max(0, spec.option("retries", 3, int))
         self.concurrency = max(1, spec.option("concurrency", 8, int))
-        timeout = spec.option("timeout", 60.0, float)
+        self.timeout = max(0.001, spec.option("timeout", 60.0, float))
         headers = {"Content-Type": "application/json"}
         key = os.environ.get(spec.option("api_key_env", "OPENAI_API_KEY"))
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        self.client = httpx.Client(timeout=timeout, headers=headers)
+        self.client = httpx.Client(timeout=self.timeout, headers=headers)
         self.backoff = 0.5
 
     def respond(self, requests: list[Request]) -> list[str | PlayerError]:
@@ -63,21 +80,80 @@ class OpenAIPlayer(Player):
             if attempt:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
             try:
-                response = self.client.post(self.url, json=body)
+                status, data = self._attempt(body)
+            except _Deadline:
+                last = f"no complete answer within {self.timeout:g} s"
+                continue
+            except _TooLarge:
+                return PlayerError(f"{self.url} sent more than {MAX_RESPONSE_BYTES:,} bytes")
             except httpx.HTTPError as err:
                 last = f"{type(err).__name__}: {err}"
                 continue
-            if response.status_code in RETRY_STATUS:
-                last = f"HTTP {response.status_code}"
+            text = data[:200].decode("utf-8", errors="replace")
+            if status in RETRY_STATUS:
+                last = f"HTTP {status}"
                 continue
-            if response.status_code != 200:
-                return PlayerError(f"{self.url} answered HTTP {response.status_code}: {response.text[:200]}")
-            try:
-                content = response.json()["choices"][0]["message"]["content"]
-            except (ValueError, KeyError, IndexError, TypeError):
-                return PlayerError(f"{self.url} sent a response that is not a chat completion: {response.text[:200]}")
-            return content if isinstance(content, str) else ""
+            if status != 200:
+                return PlayerError(f"{self.url} answered HTTP {status}: {text}")
+            return self._content(data, text)
         return PlayerError(f"{self.url} failed after {self.retries + 1} attempts: {last}")
+
+    def _content(self, data: bytes, head: str) -> str | PlayerError:
+        """The reply text of a chat completion; a missing or unusable content is the backend's error."""
+        try:
+            message = json.loads(data)["choices"][0]["message"]
+            content = message["content"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            return PlayerError(f"{self.url} sent a response that is not a chat completion: {head}")
+        if isinstance(content, str):
+            return content
+        if isinstance(content, list):  # content parts: the text parts, joined
+            parts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type", "text") == "text"]
+            if parts and all(isinstance(p, str) for p in parts):
+                return "".join(parts)
+        refusal = message.get("refusal") if isinstance(message, dict) else None
+        why = f"a refusal: {str(refusal)[:200]}" if refusal else f"content {json.dumps(content)[:100]}"
+        # not the player's move: scoring it as an `abort` would blame the model for the backend
+        return PlayerError(f"{self.url} sent a chat completion without text ({why})")
+
+    def _attempt(self, body: dict[str, Any]) -> tuple[int, bytes]:
+        """One POST, bounded in total time; (status, body bytes).
+
+        httpx's timeouts bound each network operation, so a server that trickles bytes could hold
+        a request forever. The request runs in a helper thread that checks the deadline after
+        every chunk it reads, and this thread waits for it only until the deadline: even a server
+        that trickles its headers cannot hold the run (the helper ends at its next read).
+        """
+        deadline = time.monotonic() + self.timeout
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["result"] = self._read(body, deadline)
+            except BaseException as err:  # handed to the waiting thread
+                box["error"] = err
+
+        helper = threading.Thread(target=work, name="gamelang-openai-request", daemon=True)
+        helper.start()
+        helper.join(max(0.0, deadline - time.monotonic()) + 0.05)
+        if helper.is_alive():
+            raise _Deadline()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
+    def _read(self, body: dict[str, Any], deadline: float) -> tuple[int, bytes]:
+        remaining = max(0.001, deadline - time.monotonic())
+        with self.client.stream("POST", self.url, json=body, timeout=remaining) as response:
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    raise _TooLarge()
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise _Deadline()
+            return response.status_code, b"".join(chunks)
 
     def close(self) -> None:
         self.client.close()
