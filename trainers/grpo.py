@@ -241,6 +241,8 @@ def train(config: TrainConfig) -> GRPOResult:
     try:
         result = common.run(config, len(dataset), make_trainer)
         status = "complete"
+    except RolloutSetupError as err:  # raised mid-run by the rollout (a chat template it cannot extend)
+        raise common.TrainError(str(err)) from None
     finally:
         for rollout in made:
             rollout.close(status)

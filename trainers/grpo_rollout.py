@@ -303,7 +303,20 @@ class GameRollout:
         self.times.episodes += len(jobs)
         self.times.calls += 1
         self._write([r.record for r in ordered], trainer)
+        self._stop_on_template_error(ordered)
         return output
+
+    def _stop_on_template_error(self, rollouts: list[Rollout]) -> None:
+        """Stop training when the policy's chat template cannot be extended turn by turn.
+
+        Every multi-turn episode would end in an error (reward None, nothing learned) for the
+        rest of the run, so the first one ends it, with the player's message (the records are
+        already in the run folder).
+        """
+        for r in rollouts:
+            reason = r.record.get("reason") or ""
+            if r.record.get("outcome") == "error" and "stable prefix" in reason and POLICY_OWNER in reason:
+                raise RolloutSetupError(reason.split(": ", 1)[-1])
 
     def _lookup(self, prompt: Any) -> tuple[Machine, Instance]:
         key = prompt if isinstance(prompt, str) else json.dumps(prompt)

@@ -130,6 +130,16 @@ def test_episode_numbers_and_seeds_go_on_across_steps(tiny_model):
     assert len({seed for *_, seed in rows}) == len(rows) == 2 * 4 * 3
 
 
+def test_a_template_that_rewrites_history_stops_training(tiny_model):
+    from trainers.grpo_rollout import RolloutSetupError
+
+    rollout, task, tokenizer = _taboo_rollout(tiny_model, [])
+    tokenizer.chat_template = "{{ messages[-1]['content'] }}<|assistant|>\n"  # forgets every earlier turn
+    with pytest.raises(RolloutSetupError, match="stable prefix"):
+        rollout([next(iter(task.instances))] * 2)
+    rollout.close()
+
+
 def test_rewards():
     from trainers.grpo_rollout import episode_reward, game_reward
 
