@@ -219,6 +219,7 @@ class GameRollout:
     def __post_init__(self) -> None:
         check_partners(self.task.machines, self.task.learner, self.partners)
         self._trainer: Any = None
+        self._model: Any = None  # the unwrapped policy, only while a rollout runs
         self._calls: int | None = None
         self._writer: RunWriter | None = None
         self.stop_ids = stop_token_ids(self.tokenizer, self.extra_stop_ids)
@@ -243,6 +244,9 @@ class GameRollout:
         try:
             if self.generate is not None:
                 return self.generate(self._trainer, rows)
+            if self._model is None:
+                raise RuntimeError("the GRPO rollout has no policy to sample from: call it with the trainer, "
+                                   "or give it a generate function")
             from gamelang.players.hf import generate_with_model
 
             return generate_with_model(self._model, self.tokenizer, rows, self.stop_ids)
@@ -253,7 +257,6 @@ class GameRollout:
     def _policy_for_generation(self, trainer: Any) -> Iterator[None]:
         """The trainer's model, unwrapped (and gathered under ZeRO-3/FSDP), in eval mode, for the whole rollout."""
         if trainer is None or self.generate is not None:
-            self._model = None
             yield
             return
         import torch
