@@ -185,21 +185,19 @@ def build_rollout(config: GRPOTrainConfig, task, tokenizer, partners, episodes_d
     return rollout
 
 
-class StepReport:
+def step_report():
     """A TrainerCallback that prints one line per logged step: reward, win rate and share played per game."""
+    from transformers import TrainerCallback
 
-    def __new__(cls):
-        from transformers import TrainerCallback
+    class StepReport(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            figures = per_game([logs or {}])
+            if figures and state.is_world_process_zero:
+                parts = [f"{g} reward {f.get('reward', float('nan')):.3f} win {f.get('win', 0):.0%} "
+                         f"played {f.get('played', 0):.0%}" for g, f in sorted(figures.items())]
+                print(f"step {state.global_step}: " + " | ".join(parts), flush=True)
 
-        class _Report(TrainerCallback):
-            def on_log(self, args, state, control, logs=None, **kwargs):
-                figures = per_game([logs or {}])
-                if figures and state.is_world_process_zero:
-                    parts = [f"{g} reward {f.get('reward', float('nan')):.3f} win {f.get('win', 0):.0%} "
-                             f"played {f.get('played', 0):.0%}" for g, f in sorted(figures.items())]
-                    print(f"step {state.global_step}: " + " | ".join(parts), flush=True)
-
-        return _Report()
+    return StepReport()
 
 
 def train(config: TrainConfig) -> GRPOResult:
@@ -235,7 +233,7 @@ def train(config: TrainConfig) -> GRPOResult:
         made.append(rollout)
         return GRPOTrainer(model=model, reward_funcs=[game_reward], args=trl_config(config, hardware),
                            train_dataset=dataset, processing_class=tokenizer, peft_config=common.lora_config(config),
-                           rollout_func=rollout, callbacks=[StepReport()])
+                           rollout_func=rollout, callbacks=[step_report()])
 
     status = "interrupted"
     try:
