@@ -55,7 +55,7 @@ SPLIT_SEED_HELP = "With --split: the seed that draws the split (the same seed gi
 
 def fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
     """Print an error for the user (no traceback) and return the exit to raise."""
-    typer.echo(f"gamelang: error: {message}", err=True)
+    typer.echo(f"gamelang: error: {visible_text(message)}", err=True)  # messages echo paths and names
     return typer.Exit(code)
 
 
@@ -76,9 +76,9 @@ def validate(
     else:
         text = outcome.render_text()
         if text:
-            typer.echo(text)
+            typer.echo(visible_text(text))  # source lines of a game file may hold escape sequences
     for problem in outcome.usage_problems:
-        typer.echo(f"gamelang: error: {problem}", err=True)
+        typer.echo(f"gamelang: error: {visible_text(problem)}", err=True)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -110,7 +110,7 @@ def games() -> None:
     from .registry import list_games
 
     for name, path in sorted(list_games().items()):
-        typer.echo(f"{name:<20} {path}")
+        typer.echo(visible_text(f"{name:<20} {path}"))
 
 
 def _assignment_specs(model: Optional[str], roles: list[str], humans: list[str]):
@@ -159,9 +159,10 @@ def play(
     import json
 
     from rich.console import Console
+    from rich.text import Text
 
     from .instances import InstanceError
-    from .live import LiveTranscript
+    from .live import LiveTranscript, plain
     from .players import PlayerSpecError
     from .runtime.run import RunSettings, select_instances
     from .runtime.runfolder import RunFolderError
@@ -190,9 +191,9 @@ def play(
     humans = {r for r, s in role_specs.items() if s.kind == "human"}
     live = LiveTranscript(console, humans or None)
     inst = instances[0]
-    console.rule(f"{machine.name} · {inst.experiment} · instance {inst.id}")
+    console.rule(plain(f"{machine.name} · {inst.experiment} · instance {inst.id}"))
     players = assignment.describe(machine)
-    console.print("players: " + ", ".join(f"{r} = {p}" for r, p in players.items()), style="dim")
+    console.print(plain("players: " + ", ".join(f"{r} = {p}" for r, p in players.items()), "dim"))
     records: list[dict] = []
     try:
         run_jobs([EpisodeJob(machine, inst, 0, seed)], assignment, 1, records.append,
@@ -203,9 +204,9 @@ def play(
     scores = record["scores"] or {}
     style = {"win": "bold green", "lose": "bold yellow", "abort": "bold", "error": "bold red"}[record["outcome"]]
     reason = f" ({record['reason']})" if record["reason"] else ""
-    console.print(f"outcome: [{style}]{record['outcome']}[/]{reason}")
-    console.print(f"main score: {scores.get('main')}  reward: {scores.get('reward')}  "
-                  f"metrics: {json.dumps(scores.get('metrics') or {})}")
+    console.print(Text.assemble("outcome: ", (record["outcome"], style), plain(reason)))
+    console.print(plain(f"main score: {scores.get('main')}  reward: {scores.get('reward')}  "
+                        f"metrics: {json.dumps(scores.get('metrics') or {})}"))
     if save is not None:
         with open(save, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -431,7 +432,7 @@ def score(
         except RunFolderError as err:
             raise fail(str(err)) from None
         for problem in data.problems:
-            typer.echo(f"gamelang: note: {problem}", err=True)
+            typer.echo(f"gamelang: note: {visible_text(problem)}", err=True)
         rows += score_run(data)
     if format is ScoreFormat.csv:
         typer.echo(render_csv(rows), nl=False)
@@ -465,7 +466,7 @@ def transcript(
         out.write_text(render_html(records, f"gamelang run {run_dir.name}"), encoding="utf-8")
     except OSError as err:
         raise fail(f"cannot write {out}: {err.strerror or err}") from None
-    typer.echo(f"wrote {len(records)} episodes to {out}")
+    typer.echo(f"wrote {len(records)} episodes to {visible_text(str(out))}")
 
 
 from .cli_train import train_app  # noqa: E402 (registered here, once `app` exists)
@@ -486,12 +487,15 @@ def load_machine_or_exit(ref: str):
     except OSError as err:
         raise fail(f"cannot read {ref}: {err.strerror or err}") from None
     if result.machine is None:
-        typer.echo(result.render(), err=True)
+        typer.echo(visible_text(result.render()), err=True)
         raise fail(f"{path} is not a valid game", EXIT_PROBLEMS)
     return result.machine
 
 
 from . import cli_data  # noqa: E402,F401  (registers export and compare on `app`)
+from .cli_search import search as _search  # noqa: E402
+
+app.command(name="search")(_search)
 
 
 def main(argv: Optional[list[str]] = None) -> None:
@@ -504,6 +508,6 @@ def main(argv: Optional[list[str]] = None) -> None:
     except Exception as err:  # a bug in gamelang itself: say so plainly, keep the details available
         if os.environ.get("GAMELANG_DEBUG"):
             raise
-        typer.echo(f"gamelang: internal error: {type(err).__name__}: {err} "
+        typer.echo(f"gamelang: internal error: {type(err).__name__}: {visible_text(str(err))} "
                    "(set GAMELANG_DEBUG=1 to see the traceback)", err=True)
         sys.exit(3)

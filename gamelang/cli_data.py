@@ -64,6 +64,7 @@ def export_command(
     split: Optional[str] = typer.Option(None, "--split", help="Only instances of this side of the split."),
     test_share: float = typer.Option(0.2, "--test-share", help="With --split: the test share."),
     split_seed: int = typer.Option(0, "--split-seed", help="With --split: the split seed."),
+    golden: bool = typer.Option(False, "--golden", help="Only the golden paths of search trees (gamelang search)."),
 ) -> None:
     """Turn the episodes of runs into an SFT, DPO or KTO dataset that TRL's trainers take."""
     from rich.console import Console
@@ -76,7 +77,7 @@ def export_command(
     if format is not ExportFormat.dpo and (level is not None or max_pairs is not None):
         raise fail("--level and --max-pairs-per-instance are options of 'export dpo'")
     criteria = Criteria(tuple(game), tuple(role), tuple(model), tuple(outcome), min_score,
-                        split_or_exit(split, test_share, split_seed))
+                        split_or_exit(split, test_share, split_seed), golden)
     options = ExportOptions(format.value, criteria, (level or PairLevel.turn).value, max_pairs or DEFAULT_MAX_PAIRS)
     console = Console(highlight=False, width=None if Console().is_terminal else 120)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -96,7 +97,7 @@ def export_command(
         raise fail(str(err), err.code) from None
     for warning in result.warnings:
         errors.print(f"warning: {warning}", style="yellow", markup=False)
-    console.print(f"wrote {len(result.rows)} {format.value} rows to {out}")
+    console.print(f"wrote {len(result.rows)} {format.value} rows to {out}", markup=False)  # a path is not markup
     raise typer.Exit(EXIT_OK)
 
 
@@ -106,15 +107,17 @@ def _print_summary(console, result, format: str) -> None:
 
     by = result.rows_by_game_and_role()
     if by:
+        from rich.text import Text
+
         table = Table(title=f"{format} rows")
         for header in ("game", "role", "rows"):
             table.add_column(header, justify="right" if header == "rows" else "left")
-        for (game, role), n in sorted(by.items()):
-            table.add_row(game, role, str(n))
+        for (game, role), n in sorted(by.items()):  # names read from run logs: text, not markup
+            table.add_row(Text(str(game)), Text(str(role)), str(n))
         console.print(table)
     views = result.selection.views
     episodes = len({(v.episode.run, v.episode.sort_key) for v in views})
-    console.print(f"chosen: {episodes} episodes, {len(views)} learner views")
+    console.print(f"chosen: {episodes} episodes, {len(views)} learner views", markup=False)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()) if v)
     if counts:
         console.print(counts, markup=False)

@@ -30,6 +30,7 @@ class Criteria:
     outcomes: tuple[str, ...] = ()
     min_score: float | None = None  # episodes with a lower (or no) main score are left out
     split: Split | None = None  # only instances on this side of the train/test split
+    golden: bool = False  # only the golden paths of search trees (`gamelang search`)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ def episode_skip_reason(episode: Episode, criteria: Criteria) -> str | None:
         return f"outcome {episode.outcome}"
     if criteria.min_score is not None and (episode.main is None or episode.main < criteria.min_score):
         return "below --min-score"
+    if criteria.golden and not (episode.record.get("search") or {}).get("golden"):
+        return "not a golden path"
     if criteria.split is not None and not criteria.split.contains(episode.game, episode.experiment,
                                                                   episode.instance):
         return f"instance not in the {criteria.split.name} split"
