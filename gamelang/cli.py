@@ -131,6 +131,18 @@ def _assignment_specs(model: Optional[str], roles: list[str], humans: list[str])
         raise fail(str(err)) from None
 
 
+def _check_reference_players(machines, assignment) -> None:
+    """Every role left to a scripted player needs a reference player in its game: say which has none."""
+    for machine in machines:
+        for role in machine.roles:
+            spec = assignment.spec_for(role)
+            if spec.kind == "scripted" and machine.reference_player(role, spec.target or None) is None:
+                named = f" named '{spec.target}'" if spec.target else ""
+                raise fail(f"game '{machine.name}' has no reference player{named} for role '{role}': declare "
+                           f"`player NAME for {role} {{ reply \"...\" }}` or choose its player with "
+                           f"--role {role}=SPEC, --model SPEC or --human {role}")
+
+
 def _check_roles(machines, role_specs: dict) -> None:
     known = {r for m in machines for r in m.roles}
     for role in role_specs:
@@ -178,11 +190,14 @@ def play(
                            split=split_or_exit(split, test_share, split_seed))
     try:
         instances = select_instances(machine, settings)
-    except (InstanceError, RunFolderError) as err:
+    except InstanceError as err:
         raise fail(str(err), EXIT_PROBLEMS) from None
+    except RunFolderError as err:  # an --experiment the instances do not have: a usage error, as in `run`
+        raise fail(str(err)) from None
     if not instances:
         raise fail(f"no instance of {machine.name} matches" + (f" id '{instance}'" if instance else ""))
     assignment = Assignment(role_specs, default)
+    _check_reference_players([machine], assignment)
     try:
         assignment.prepare([machine])
     except PlayerSpecError as err:
@@ -289,6 +304,9 @@ def run(
                        "from run.json), or use a new --out folder")
     role_specs, default = _assignment_specs(model, role, human)
     _check_roles(machines, role_specs)
+    from .runtime.scheduler import Assignment as _Assignment
+
+    _check_reference_players(machines, _Assignment(role_specs, default))
     out = out or Path("runs") / f"{'-'.join(names)}-{time.strftime('%Y%m%d-%H%M%S')}"
     settings = RunSettings(out=out, episodes=episodes, limit=limit, experiments=experiment or None,
                            concurrency=concurrency, seed=seed, resume=resume, retry_errors=retry_errors,

@@ -139,16 +139,17 @@ def _signed(value: float | None, digits: int = 1) -> str:
 def render_tables(rows: list[CompareRow], console) -> None:
     """One rich table per game; the baseline is the first row of each."""
     from rich.table import Table
+    from rich.text import Text
 
     for game in dict.fromkeys(r.game for r in rows):
-        table = Table(title=game)
+        table = Table(title=Text(str(game)))  # names and run folders are text, never rich markup
         for header in ("run", "episodes", "errors", "win %", "95 % interval", "Δ win", "quality", "Δ quality",
                        "% played", "Δ played", "reward", "Δ reward"):
             table.add_column(header, justify="left" if header == "run" else "right")
         for i, r in enumerate(r for r in rows if r.game == game):
             interval = "-" if r.win_low is None else f"{r.win_low:.1f}–{r.win_high:.1f}"
             d_win = "" if i == 0 else _signed(r.d_win_pct) + (" *" if r.apart else "")
-            table.add_row(r.run, str(r.episodes), str(r.errors), _fmt(r.win_pct, 1), interval, d_win,
+            table.add_row(Text(str(r.run)), str(r.episodes), str(r.errors), _fmt(r.win_pct, 1), interval, d_win,
                           _fmt(r.quality), "" if i == 0 else _signed(r.d_quality, 2), _fmt(r.played_pct, 1),
                           "" if i == 0 else _signed(r.d_played_pct), _fmt(r.mean_reward, 3),
                           "" if i == 0 else _signed(r.d_reward, 3))

@@ -1,10 +1,22 @@
-"""A live transcript of an episode in the terminal, for `gamelang play`."""
+"""A live transcript of an episode in the terminal, for `gamelang play`.
+
+Everything a player or a game wrote is printed as plain text, never as rich markup (a reply
+holding ``[/x]`` would otherwise crash the printer or restyle the screen), and with control
+characters made visible (an ANSI or OSC escape in a reply must not reach the terminal).
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
+
+from .safetext import visible
+
+
+def plain(text: object, style: str = "") -> Text:
+    """Text for the terminal: never markup, control characters shown as escapes."""
+    return Text(visible(str(text)), style=style)
 
 
 class LiveTranscript:
@@ -26,19 +38,19 @@ class LiveTranscript:
         c = self.console
         kind = event["type"]
         if kind == "ask" and event.get("message") and self._shows(event["role"]) and self.visible is None:
-            c.print(Panel(Text(event["message"]), title=f"game → {event['role']}", title_align="left",
+            c.print(Panel(plain(event["message"]), title=plain(f"game → {event['role']}"), title_align="left",
                           border_style="cyan"))
         elif kind == "reply" and self._shows(event["role"]):
-            c.print(Panel(Text(event["text"]), title=event["role"], title_align="left", border_style="green"))
+            c.print(Panel(plain(event["text"]), title=plain(event["role"]), title_align="left", border_style="green"))
         elif kind == "parse" and not event["ok"]:
-            c.print(f"[red]  ✗ {event['move']}: {event['error']}[/]")
+            c.print(plain(f"  ✗ {event['move']}: {event['error']}", "red"))
         elif kind == "check" and not event["ok"]:
-            c.print(f"[red]  ✗ check failed: {event['expr']}[/]")
+            c.print(plain(f"  ✗ check failed: {event['expr']}", "red"))
         elif kind == "reprompt":
-            c.print(f"[yellow]  ↻ re-prompt {event['count']} of {event['of']}[/]")
+            c.print(plain(f"  ↻ re-prompt {event['count']} of {event['of']}", "yellow"))
         elif kind == "state" and event.get("from") and self.visible is None:
-            c.print(f"[dim]  {event['from']} → {event['to']}[/]")
+            c.print(plain(f"  {event['from']} → {event['to']}", "dim"))
         elif kind == "reward":
-            c.print(f"[magenta]  reward {event['value']} to {event['role']}[/]")
+            c.print(plain(f"  reward {event['value']} to {event['role']}", "magenta"))
         elif kind == "error":
-            c.print(f"[bold red]  error: {event['message']}[/]")
+            c.print(plain(f"  error: {event['message']}", "bold red"))

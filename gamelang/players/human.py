@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.panel import Panel
 
+from ..live import plain
 from .base import Player, PlayerError, PlayerSpec, Request
 
 
@@ -30,7 +31,9 @@ class HumanPlayer(Player):
         for message in request.messages[start:]:
             if message["role"] != "assistant":
                 title = "system" if message["role"] == "system" else f"to you ({request.role})"
-                self.console.print(Panel(message["content"], title=title, title_align="left", border_style="cyan"))
+                # the game's text may quote other players: plain text, never markup or escapes
+                self.console.print(Panel(plain(message["content"]), title=plain(title), title_align="left",
+                                         border_style="cyan"))
         self.shown[key] = len(request.messages) + 1
         lines = []
         try:
