@@ -51,9 +51,9 @@ def _outcomes(found: list[Edge]) -> list[str]:
     return [o for o in OUTCOMES if any(e.to_outcome and e.target == o for e in found)]
 
 
-def _walk(state: str, body: list[Statement], guards: list[str], out: list[Edge]) -> None:
+def _walk(state: str, body: list[Statement], guards: list[ex.Expr], out: list[Edge]) -> None:
     for stmt in body:
-        label = " and ".join(guards)
+        label = _conjunction(guards)
         if isinstance(stmt, Goto):
             out.append(Edge(state, stmt.goto, label))
             return
@@ -61,7 +61,7 @@ def _walk(state: str, body: list[Statement], guards: list[str], out: list[Edge])
             out.append(Edge(state, stmt.end, label, True))
             return
         if isinstance(stmt, (Parse, Check)):
-            what = f"parse {stmt.parse} fails" if isinstance(stmt, Parse) else _negated(stmt.check)
+            what = f"parse {stmt.parse} fails" if isinstance(stmt, Parse) else ex.unparse(_negated(stmt.check))
             failure = stmt.otherwise
             if isinstance(failure, Reprompt):
                 out.append(Edge(state, state, f"{what}: reprompt (at most {failure.reprompt})"))
@@ -70,19 +70,41 @@ def _walk(state: str, body: list[Statement], guards: list[str], out: list[Edge])
             else:
                 kind = "lose" if isinstance(failure, LoseFailure) else "abort"
                 out.append(Edge(state, kind, what, True))
+            if isinstance(stmt, Check):  # what follows runs only when the check held
+                guards = guards + [stmt.check]
         if isinstance(stmt, If):
-            _walk(state, stmt.then, guards + [ex.unparse(stmt.cond)], out)
+            _walk(state, stmt.then, guards + [stmt.cond], out)
             _walk(state, stmt.otherwise, guards + [_negated(stmt.cond)], out)
-            if _leaves(stmt.then) and _leaves(stmt.otherwise):
+            then_leaves, else_leaves = _leaves(stmt.then), _leaves(stmt.otherwise)
+            if then_leaves and else_leaves:
                 return
+            if then_leaves:  # the statements after the `if` run only when its condition is false
+                guards = guards + [_negated(stmt.cond)]
+            elif else_leaves:
+                guards = guards + [stmt.cond]
     # falling off the end is a checker error; nothing to draw
 
 
-def _negated(cond: ex.Expr) -> str:
-    """The text of `not cond`, without a double negation."""
+def _negated(cond: ex.Expr) -> ex.Expr:
+    """`not cond`, without a double negation."""
     if isinstance(cond, ex.Unary) and cond.op == "not":
-        return ex.unparse(cond.operand)
-    return f"not ({ex.unparse(cond)})"
+        return cond.operand
+    if isinstance(cond, ex.Binary) and cond.op in _OPPOSITE:
+        return ex.Binary(_OPPOSITE[cond.op], cond.left, cond.right)
+    return ex.Unary("not", cond)
+
+
+_OPPOSITE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">", "in": "not in", "not in": "in"}
+
+
+def _conjunction(guards: list[ex.Expr]) -> str:
+    """The text of `g1 and g2 and ...`, with the parentheses that keep each guard's meaning."""
+    if not guards:
+        return ""
+    whole = guards[0]
+    for g in guards[1:]:
+        whole = ex.Binary("and", whole, g)
+    return ex.unparse(whole)
 
 
 def _leaves(body: list[Statement]) -> bool:

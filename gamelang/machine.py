@@ -202,6 +202,8 @@ class Machine:
     players: dict[str, ScriptedPlayer]
     limits: Limits
     extras: dict[str, Any] = field(default_factory=dict)
+    #: 'main', 'reward' -> (line in the game file, text), for the messages of a score that fails
+    score_sources: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def reference_player(self, role: str, name: str | None = None) -> ScriptedPlayer | None:
         """The scripted player for ``role`` (the one called ``name``, or the first declared)."""
@@ -348,6 +350,8 @@ class MachineBuilder:
             score_reward=compile_expr(spec.score.reward) if spec.score.reward is not None else None,
             metrics=[(n, compile_expr(m)) for n, m in spec.score.metrics.items()],
             players={n: ScriptedPlayer(n, p.role, self.template(p.reply)) for n, p in spec.players.items()},
+            score_sources={key: (self.loaded.smap.at(("score", key)).line, f"{key} = {ex.unparse(e)}")
+                           for key, e in (("main", spec.score.main), ("reward", spec.score.reward)) if e is not None},
             limits=Limits(
                 requests=limits.requests or DEFAULT_LIMITS["requests"],
                 steps=limits.steps or DEFAULT_LIMITS["steps"],

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .compiler import CompileResult, compile_file
-from .lang.diagnostics import Diagnostic, SourcePos, render_json, render_text
+from .lang.diagnostics import Diagnostic, SourcePos, did_you_mean, render_json, render_text
 
 #: At most this many bad instances are reported per game.
 MAX_INSTANCE_PROBLEMS = 20
@@ -105,7 +105,7 @@ def _instance_diagnostics(result: CompileResult, sources: dict[str, str]) -> lis
     if machine.instance_source is None:
         return []
     try:
-        load_instances(machine)
+        instances = load_instances(machine)
     except InstanceError as err:
         display = str(Path(result.loaded.display).parent / err.file.name)
         try:
@@ -114,4 +114,21 @@ def _instance_diagnostics(result: CompileResult, sources: dict[str, str]) -> lis
             sources[display] = ""
         return [Diagnostic(display, SourcePos(max(line, 1), 1), "GL0037", message)
                 for line, message in err.problems[:MAX_INSTANCE_PROBLEMS]]
-    return []
+    return _experiment_diagnostics(result, {i.experiment for i in instances})
+
+
+def _experiment_diagnostics(result: CompileResult, groups: set[str]) -> list[Diagnostic]:
+    """A warning for each declared experiment that no instance belongs to (it would play nothing)."""
+    loaded = result.loaded
+    spec = loaded.spec
+    assert spec is not None
+    out = []
+    for name in spec.experiments:
+        if name not in groups:
+            by = spec.instances.by if spec.instances is not None else None
+            what = f"no instance has {by} '{name}'" if by else "the instances are not grouped (no `by FIELD`)"
+            shown = ", ".join(sorted(groups)) or "none"
+            out.append(Diagnostic(loaded.display, loaded.smap.key(("experiments", name)), "GL0039",
+                                  f"experiment '{name}' matches no instance: {what} (groups: {shown})",
+                                  did_you_mean(name, groups) or "name the experiment after a group of the instances"))
+    return out

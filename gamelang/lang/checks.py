@@ -24,7 +24,7 @@ from .evaluate import compile_expr
 from .functions import FUNCTIONS, EvalError
 from .loader import LoadedSpec
 from .moves import MoveError, MoveParser, compile_regex
-from .parser import keywords
+from .parser import EXPRESSION_KEYWORDS
 from .source import MAX_SOURCE_BYTES, DataPath, OutsideFolder, TextPos, confined_path
 from .spec import (
     Ask,
@@ -64,9 +64,12 @@ RUNTIME_BUILTINS: dict[str, Type] = {
     "requests": INT, "parsed": INT, "violated": INT, "reprompts": INT, "steps": INT, "partial_reward": FLOAT,
 }
 #: Names only a scripted player's reply template may read.
-PLAYER_BUILTINS: dict[str, Type] = {"last_message": STR, "asks": INT}
+PLAYER_BUILTINS: dict[str, Type] = {
+    "last_message": STR, "asks": INT,
+    "messages": ListT(RecordT((("role", STR), ("content", STR)))),  # the role's own conversation
+}
 SCORE_BUILTINS: dict[str, Type] = {"won": BOOL, "lost": BOOL, "aborted": BOOL, "outcome": STR}
-RESERVED = set(RUNTIME_BUILTINS) | set(PLAYER_BUILTINS) | set(SCORE_BUILTINS) | {"main", "persona", "role"}
+RESERVED = set(RUNTIME_BUILTINS) | set(PLAYER_BUILTINS) | set(SCORE_BUILTINS) | {"main", "role"}
 
 
 @dataclass
@@ -163,13 +166,19 @@ class Checker:
     def check_names(self) -> None:
         owners: dict[str, str] = {}
         sections = (("instance", "instance field"), ("consts", "constant"), ("vars", "variable"), ("moves", "move"))
-        reserved_words = keywords()
+        reserved_words = EXPRESSION_KEYWORDS
+        personas = {r.persona for r in self.spec.roles.values() if r.persona is not None}
         for section, what in sections:
             for name in getattr(self.spec, section):
                 path = (section, name)
                 if name in FUNCTIONS or name in RESERVED or name in reserved_words:
                     kind = "a function" if name in FUNCTIONS else "a keyword" if name in reserved_words else "built in"
-                    self.err(path, "GL0033", f"the {what} name '{name}' is {kind}", "choose another name", key=True)
+                    self.err(path, "GL0033", f"the {what} name '{name}' is {kind}",
+                             f"choose another name, such as '{name}_'", key=True)
+                elif name == "persona" and personas - {"persona"}:
+                    self.err(path, "GL0033", f"the {what} name 'persona' is taken: in the templates of a role "
+                                             f"with `persona FIELD`, `persona` is that field",
+                             "choose another name, such as 'persona_'", key=True)
                 if name in owners:
                     self.err(path, "GL0008", f"'{name}' is declared both as {owners[name]} and as {what}",
                              "names of fields, constants, variables and moves share one namespace", key=True)
@@ -192,6 +201,9 @@ class Checker:
                          f"it is looked for in {self.base_dir}")
             elif file is not None:
                 self.a.instances_file = file
+            for key in (decl.by, decl.id):  # a field that groups or names the instances is used
+                if key is not None:
+                    self.used.add(("name", key))
         for exp, settings in self.spec.experiments.items():
             values: dict[str, Any] = {}
             for key, value_expr in settings.items():

@@ -92,6 +92,7 @@ CODES: dict[str, Code] = _catalogue(
     ("GL0036", "instance-field", E, "An experiment or instance option names an unknown instance field."),
     ("GL0037", "invalid-instance", E, "An instance record does not fit the game's instance schema."),
     ("GL0038", "file-outside-folder", E, "A file the game names lies outside the game's folder."),
+    ("GL0039", "experiment-without-instances", W, "An experiment matches no group of the instances."),
 )
 
 #: How many diagnostics one file may produce before the rest are summarised.

@@ -77,6 +77,11 @@ def get_parser() -> Lark:
                 propagate_positions=True, maybe_placeholders=True, postlex=_WholeWordKeywords())
 
 
+#: Words that may appear inside an expression: a name may never be one of these.
+#: Every other keyword (`ask`, `reply`, `choice`, `persona`, ...) is a plain name where a name is expected.
+EXPRESSION_KEYWORDS = frozenset({"and", "or", "not", "in", "if", "true", "false", "for"})
+
+
 @lru_cache(maxsize=1)
 def keywords() -> frozenset[str]:
     """Every word the grammar reserves."""
@@ -384,6 +389,13 @@ class GameBuilder:
         for setting in node.children[1:]:
             key_tok, value = setting.children
             key = Located(str(key_tok), _tok_pos(key_tok))
+            if key.value == "name":
+                self.diags.add(self.path, key.pos, "GL0007",
+                               f"the game's name is the word after `game` ('{node.children[0]}'); "
+                               "`name` is not a header setting",
+                               f"remove `name`, or rename the game: game {self.value(value).value} {{ ... }}"
+                               if isinstance(self.value(value).value, str) else "remove `name`")
+                continue
             if key.value in {k.value if isinstance(k, Located) else k for k in header}:
                 self.diags.add(self.path, key.pos, "GL0008", f"header setting '{key.value}' is given twice")
                 continue

@@ -500,7 +500,11 @@ def compile_template(source: str) -> CompiledTemplate:
             loop.iter = nodes.Call(nodes.Name("_gl_loop", "load"), [loop.iter], [], None, None, lineno=loop.lineno)
         tree = _Rewrite().visit(tree)
         # both of these run Jinja's code generator, which also reports unknown filters and tests
-        variables = frozenset(meta.find_undeclared_variables(tree)) - set(env.globals)
+        # Jinja's analysis misses a `{% set %}` inside `{% if %}` (or a loop) that is read in the same
+        # block: a name the template assigns itself is never one it needs from the game
+        assigned = {n.name for node in tree.find_all((nodes.Assign, nodes.AssignBlock))
+                    for n in [node.target, *node.target.find_all(nodes.Name)] if isinstance(n, nodes.Name)}
+        variables = frozenset(meta.find_undeclared_variables(tree)) - set(env.globals) - assigned
         code = env.compile(tree)
     except TemplateSyntaxError as err:  # includes TemplateAssertionError (unknown filter, ...)
         raise TemplateProblem(err.message or "invalid template syntax", err.lineno or 1) from None

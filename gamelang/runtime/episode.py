@@ -182,7 +182,7 @@ class GameEnv:
         s = self._live()
         messages = s.histories[role]
         last = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
-        context = {**self.env, "last_message": last, "asks": s.asks[role] - 1}
+        context = {**self.env, "last_message": last, "asks": s.asks[role] - 1, "messages": list(messages)}
         persona = self.machine.roles[role].persona
         if persona is not None:
             context["persona"] = self.env.get(persona, "")
@@ -486,13 +486,13 @@ class GameEnv:
                "outcome": outcome}
         main: float | None = None
         if outcome != "abort":
-            main = (float(self._eval(m.score_main, 0, "score main", env)) if m.score_main
+            main = (float(self._eval(m.score_main, *m.score_sources.get("main", (0, "score main")), env)) if m.score_main
                     else (100.0 if outcome == "win" else 0.0))
         env["main"] = main if main is not None else 0.0
         if outcome == "abort":
             reward = 0.0
         elif m.score_reward is not None:
-            reward = float(self._eval(m.score_reward, 0, "score reward", env))
+            reward = float(self._eval(m.score_reward, *m.score_sources.get("reward", (0, "score reward")), env))
         else:
             reward = (main or 0.0) / 100.0
         metrics: dict[str, Any] = {}
