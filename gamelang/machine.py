@@ -101,6 +101,8 @@ class RewardOp(Op):
     value: Closure
     role: str | None
     text: str
+    key: str = ""  # the reward's key in records: "STATE:LINE", unless `once` gives one
+    once: Closure | None = None  # with `once KEY`: the key, which pays at most once per episode
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,9 @@ class _StateCompiler:
         elif isinstance(stmt, Tell):
             self.ops.append(TellOp(line, stmt.tell, b.template(stmt.message)))
         elif isinstance(stmt, Reward):
-            self.ops.append(RewardOp(line, compile_expr(stmt.reward), stmt.to, ex.unparse(stmt.reward)))
+            self.ops.append(RewardOp(line, compile_expr(stmt.reward), stmt.to, ex.unparse(stmt.reward),
+                                     f"{self.state}:{line}",
+                                     compile_expr(stmt.once) if stmt.once is not None else None))
         elif isinstance(stmt, Goto):
             self.ops.append(GotoOp(line, stmt.goto))
             return True

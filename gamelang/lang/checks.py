@@ -62,6 +62,7 @@ from .types import (
 #: Names every expression and template may read: counters the interpreter keeps.
 RUNTIME_BUILTINS: dict[str, Type] = {
     "requests": INT, "parsed": INT, "violated": INT, "reprompts": INT, "steps": INT, "partial_reward": FLOAT,
+    "paid": ListT(STR),  # the keys of the `reward ... once KEY` statements that have paid
 }
 #: Names only a scripted player's reply template may read.
 PLAYER_BUILTINS: dict[str, Type] = {
@@ -517,6 +518,11 @@ class Checker:
                 self.err(path + ("reward",), "GL0017", f"a reward must be a number, but this is {got}")
             if stmt.to is not None and stmt.to not in roles:
                 self.undefined(path + ("to",), "GL0009", "role", stmt.to, roles)
+            if stmt.once is not None:
+                key = self.typecheck(stmt.once, path + ("once",), scope)
+                if not (key.fits(STR) or key.fits(INT)):
+                    self.err(path + ("once",), "GL0017", f"the key of `once` must be str or int, but this is {key}",
+                             "a text that names what is paid for, such as a tool's name or \"goal:\" + name")
             return flow
         if isinstance(stmt, Goto):
             if stmt.goto not in self.spec.states:

@@ -594,6 +594,8 @@ class GameBuilder:
             out = {"reward": self.slice(ch[0])}
             if ch[1] is not None:
                 out["to"] = self.name(ch[1])
+            if ch[2] is not None:
+                out["once"] = self.slice(ch[2])
         elif kind == "goto":
             out = {"goto": self.name(ch[0])}
         elif kind == "end":

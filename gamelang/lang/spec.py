@@ -271,10 +271,12 @@ class Tell(Model):
 
 
 class Reward(Model):
-    """Give a partial reward, to a role (default: the role asked last)."""
+    """Give a partial reward, to a role (default: the role asked last); with ``once``, a key that pays
+    at most once per episode."""
 
     reward: Expression
     to: Optional[Name] = None
+    once: Optional[Expression] = None
 
 
 class Goto(Model):

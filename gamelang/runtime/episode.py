@@ -89,7 +89,7 @@ class GameEnv:
             histories={r: [] for r in roles}, pending={r: [] for r in roles}, asks={r: 0 for r in roles},
         )
         s.bindings.update({n: None for n in m.moves})
-        s.bindings.update(s.counters, partial_reward=0.0)
+        s.bindings.update(s.counters, partial_reward=0.0, paid=[])
         self.env = {**instance.data, **m.consts, **s.bindings}
         try:
             for name, init in m.var_inits:
@@ -377,12 +377,22 @@ class GameEnv:
 
     def _reward(self, op: RewardOp) -> None:
         s = self._live()
+        key = op.key
+        if op.once is not None:  # `once KEY`: a key pays at most once per episode
+            raw = self._eval(op.once, op.line, op.text)
+            key = raw if isinstance(raw, str) else str(raw)
+            if key in s.paid:
+                return
         value = float(self._eval(op.value, op.line, op.text))
         role = op.role or self._last_asked_role()
-        s.rewards.append({"role": role, "value": value, "state": s.current, "request": s.counters["requests"]})
+        if op.once is not None:
+            s.paid.append(key)
+            self._bind("paid", list(s.paid))  # a new list: forks share the old one
+        s.rewards.append({"role": role, "value": value, "state": s.current, "request": s.counters["requests"],
+                          "key": key})
         s.reward_since_step += value
         self._bind("partial_reward", self.env["partial_reward"] + value)
-        self._emit({"type": "reward", "role": role, "value": value})
+        self._emit({"type": "reward", "role": role, "value": value, "key": key})
 
     def _last_asked_role(self) -> str | None:
         for event in reversed(self._live().events):

@@ -59,6 +59,7 @@ class EpisodeState:
     tokens: list[TokenTurn] = field(default_factory=list)
     # results
     rewards: list[dict[str, Any]] = field(default_factory=list)
+    paid: list[str] = field(default_factory=list)  # keys of `reward ... once KEY` that have paid
     reward_since_step: float = 0.0
     events: list[dict[str, Any]] = field(default_factory=list)
     outcome: str | None = None
@@ -90,6 +91,7 @@ class EpisodeState:
             asks=dict(self.asks),
             tokens=list(self.tokens),
             rewards=list(self.rewards),
+            paid=list(self.paid),
             events=list(self.events),
             players=dict(self.players),
         )
