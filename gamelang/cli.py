@@ -183,6 +183,8 @@ def play(
     machine = load_machine_or_exit(game)
     role_specs, default = _assignment_specs(model, role, human)
     _check_roles([machine], role_specs)
+    if save is not None:
+        _check_save(save)  # before playing: a --save that cannot be written must not cost the episode
     from .cli_data import split_or_exit
 
     settings = RunSettings(out=Path("."), experiments=[experiment] if experiment else None,
@@ -223,8 +225,15 @@ def play(
     console.print(plain(f"main score: {scores.get('main')}  reward: {scores.get('reward')}  "
                         f"metrics: {json.dumps(scores.get('metrics') or {})}"))
     if save is not None:
-        with open(save, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        from .runtime.runfolder import encode_record
+
+        line, _ = encode_record(record)  # never fails on what a player wrote (lone surrogates, ...)
+        try:
+            with open(save, "ab") as fh:
+                fh.write(line)
+        except OSError as err:  # the file was fine before playing: keep the episode on standard output
+            typer.echo(line.decode("utf-8"), nl=False)
+            raise fail(f"cannot append to {save}: {err.strerror or err}; the episode's record is printed above")
     raise typer.Exit(EXIT_PROBLEMS if record["outcome"] == "error" else EXIT_OK)
 
 
@@ -308,6 +317,7 @@ def run(
 
     _check_reference_players(machines, _Assignment(role_specs, default))
     out = out or Path("runs") / f"{'-'.join(names)}-{time.strftime('%Y%m%d-%H%M%S')}"
+    _check_folder_out(out)
     settings = RunSettings(out=out, episodes=episodes, limit=limit, experiments=experiment or None,
                            concurrency=concurrency, seed=seed, resume=resume, retry_errors=retry_errors,
                            role_specs=role_specs, default_spec=default, split=run_split)
@@ -350,6 +360,30 @@ def run(
     console.print(Text(f"{result.played} episodes played, {result.skipped} already done; "
                        f"logs in {visible_text(str(out))}"))
     raise typer.Exit(EXIT_PROBLEMS if counts.get("error") else EXIT_OK)
+
+
+def _check_save(save: Path) -> None:
+    """--save must name a file that can be appended to (not a folder, in a folder that exists)."""
+    if save.is_dir():
+        raise fail(f"--save {save} is a folder; give a file to append the episode's record to")
+    try:
+        with open(save, "ab"):
+            pass
+    except OSError as err:
+        raise fail(f"cannot write --save {save}: {err.strerror or err}") from None
+
+
+def _check_folder_out(out: Path) -> None:
+    """--out must be a folder gamelang can create and write: anything else is bad usage (exit 2),
+    found before a single episode is played."""
+    if out.exists() and not out.is_dir():
+        raise fail(f"--out {out} is not a folder (a file or a device); choose a folder for the run")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise fail(f"cannot create the run folder {out}: {err.strerror or err}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise fail(f"cannot write into the run folder {out}")
 
 
 def _previous_run(out: Path) -> dict:

@@ -119,8 +119,8 @@ class MoveParser:
             return ParseResult(False, error="the reply holds no JSON object")
         try:
             data = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as err:
-            message = getattr(err, "msg", "too deeply nested")
+        except (ValueError, RecursionError) as err:  # ValueError: a number of more than 4,300 digits too
+            message = getattr(err, "msg", None) or ("too deeply nested" if isinstance(err, RecursionError) else str(err))
             return ParseResult(False, error=f"the reply's JSON is invalid: {message}")
         if not isinstance(data, dict):
             return ParseResult(False, error="the reply's JSON is not an object")

@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from ..runtime.runfolder import check_record
 from .base import Player, PlayerError, PlayerSpec, PlayerSpecError, Request
 
 
@@ -40,10 +41,11 @@ class ReplayPlayer(Player):
                     continue
                 try:
                     record = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a truncated last line of an interrupted run
+                    check_record(record)
+                except (ValueError, RecursionError):
+                    continue  # a truncated last line of an interrupted run, or a line that is not a record
                 for event in record.get("events", []):
-                    if event.get("type") == "reply":
+                    if event.get("type") == "reply" and isinstance(event.get("text"), str):
                         key = (record["game"], record["experiment"], str(record["instance"]), record["episode"],
                                record.get("branch", ""), event["role"])
                         self.by_episode.setdefault(key, []).append(event["text"])

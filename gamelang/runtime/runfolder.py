@@ -27,6 +27,58 @@ def episode_key(record: dict[str, Any]) -> tuple[str, str, str, int, str]:
             str(record.get("branch") or ""))
 
 
+_OUTCOMES = ("win", "lose", "abort", "error")
+
+
+def check_record(record: Any) -> None:
+    """Raise ValueError naming the first problem of a record that scoring, transcripts or a resume
+    could not use (a line edited by hand, a record of another tool); a good record passes."""
+    if not isinstance(record, dict):
+        raise ValueError("not a JSON object")
+    for key in ("game", "experiment"):
+        if not isinstance(record.get(key), str):
+            raise ValueError(f"'{key}' is not a text")
+    if not isinstance(record.get("instance"), (str, int)) or isinstance(record.get("instance"), bool):
+        raise ValueError("'instance' is not a text or a number")
+    if type(record.get("episode")) is not int:
+        raise ValueError("'episode' is not a whole number")
+    if not isinstance(record.get("branch") or "", str):
+        raise ValueError("'branch' is not a text")
+    if record.get("outcome") not in _OUTCOMES:
+        raise ValueError(f"'outcome' is not one of {', '.join(_OUTCOMES)}")
+    scores = record.get("scores")
+    if scores is not None:
+        if not isinstance(scores, dict):
+            raise ValueError("'scores' is not an object")
+        for key in ("main", "reward"):
+            value = scores.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise ValueError(f"'scores.{key}' is not a number")
+        if not isinstance(scores.get("metrics") or {}, dict):
+            raise ValueError("'scores.metrics' is not an object")
+    if not isinstance(record.get("events", []), list) or not all(isinstance(e, dict) for e in record.get("events", [])):
+        raise ValueError("'events' is not a list of objects")
+    messages = record.get("messages", {})
+    if not isinstance(messages, dict) or not all(
+            isinstance(v, list) and all(isinstance(m, dict) for m in v) for v in messages.values()):
+        raise ValueError("'messages' is not a map from roles to lists of messages")
+    if not isinstance(record.get("players", {}), dict):
+        raise ValueError("'players' is not an object")
+
+
+def _clean_meta(meta: Any, run_file: Path, problems: list[str]) -> dict[str, Any]:
+    """run.json as a dict whose entries have the shapes readers rely on; what does not is dropped and reported."""
+    if not isinstance(meta, dict):
+        problems.append(f"{run_file} does not hold an object; its metadata is ignored")
+        return {}
+    games = meta.get("games")
+    if games is not None and not (isinstance(games, dict) and all(
+            isinstance(g, dict) and isinstance(g.get("planned_by_experiment", {}), dict) for g in games.values())):
+        problems.append(f"{run_file}: 'games' is malformed and was ignored")
+        meta = {k: v for k, v in meta.items() if k != "games"}
+    return meta
+
+
 @dataclass
 class RunData:
     """What a run folder holds: its metadata, its episode records, and problems found reading it."""
@@ -58,8 +110,8 @@ def read_run(path: Path) -> RunData:
     run_file = path / RUN_FILE
     if run_file.is_file():
         try:
-            meta = json.loads(run_file.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            meta = _clean_meta(json.loads(run_file.read_text(encoding="utf-8")), run_file, problems)
+        except (ValueError, RecursionError, OSError) as err:  # ValueError: invalid JSON or UTF-8
             problems.append(f"{run_file} is not valid JSON ({err}); its metadata is ignored")
     episodes = path / EPISODES_FILE
     if not episodes.is_file():
@@ -79,13 +131,17 @@ def read_run(path: Path) -> RunData:
         last = number == len(lines)  # no newline after it: the write did not finish
         try:
             record = json.loads(line)
-            episode_key(record)
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
+        except (ValueError, RecursionError):  # invalid JSON or UTF-8, a number too long, nested too deeply
             if last:
                 truncated_at = start
                 problems.append(f"{episodes}: the last record (line {number}) is truncated and was ignored")
             else:
                 problems.append(f"{episodes}: line {number} is not a valid episode record and was ignored")
+            continue
+        try:
+            check_record(record)
+        except ValueError as err:  # well-formed JSON, but not a record: kept in the file, left out here
+            problems.append(f"{episodes}: line {number} is not a valid episode record ({err}) and was ignored")
             continue
         records.append(record)
     return RunData(path, meta, records, problems, truncated_at)
@@ -128,6 +184,8 @@ def _error_record(record: dict[str, Any], why: str) -> dict[str, Any]:
         except (TypeError, ValueError, RecursionError):
             value = safe_text(repr(value)[:200])
         out[key] = value
+    if not isinstance(out["players"], dict):
+        out["players"] = {}
     message = safe_text(f"the episode's record could not be written: {why}"[:1000])
     out.update(outcome="error", reason=message, ended_by=None, scores=None, instance_data={},
                events=[{"type": "error", "message": message}], messages={}, simulated_roles=[], duration_s=0.0)
