@@ -229,9 +229,11 @@ def train(config: TrainConfig) -> GRPOResult:
     made: list[Any] = []
 
     def make_trainer(model, tokenizer, hardware):
+        args = trl_config(config, hardware)
+        args.device  # sets up the process group and this process's GPU, so that an hf: partner's "cuda" is it
         rollout = build_rollout(config, task, tokenizer, partners, episodes_dir, model)
         made.append(rollout)
-        return GRPOTrainer(model=model, reward_funcs=[game_reward], args=trl_config(config, hardware),
+        return GRPOTrainer(model=model, reward_funcs=[game_reward], args=args,
                            train_dataset=dataset, processing_class=tokenizer, peft_config=common.lora_config(config),
                            rollout_func=rollout, callbacks=[step_report()])
 
