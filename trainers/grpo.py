@@ -230,7 +230,7 @@ def train(config: TrainConfig) -> GRPOResult:
 
     def make_trainer(model, tokenizer, hardware):
         args = trl_config(config, hardware)
-        args.device  # sets up the process group and this process's GPU, so that an hf: partner's "cuda" is it
+        _ = args.device  # sets up the process group and this process's GPU, so that an hf: partner's "cuda" is it
         rollout = build_rollout(config, task, tokenizer, partners, episodes_dir, model)
         made.append(rollout)
         return GRPOTrainer(model=model, reward_funcs=[game_reward], args=args,
