@@ -50,7 +50,7 @@ class TrainConfig(BaseModel):
     out: Optional[str] = Field(None, description="The output folder: checkpoints while training, then the model (or "
                                "adapter) and its tokenizer. Required.")
     lr: Optional[float] = Field(None, description="Peak learning rate. Default: 2e-5 for sft, 1e-6 for dpo and kto "
-                                "(TRL's defaults), 5e-7 for grpo (Playpen's); LoRA usually wants about 10x more.")
+                                "(TRL's defaults), 5e-7 for grpo (Playpen's), 1e-5 for ilql; LoRA usually wants about 10x more.")
     epochs: float = Field(1.0, description="Passes over the data (ignored when `max_steps` is set).")
     max_steps: Optional[int] = Field(None, description="Stop after this many optimizer steps (overrides `epochs`).")
     batch_size: int = Field(4, ge=1, description="Rows per device per forward pass.")
@@ -187,7 +187,7 @@ class GRPOTrainConfig(TrainConfig):
     beta: float = Field(0.04, ge=0, description="How far the policy may move from the reference model "
                         "(higher: closer).")
     split: Optional[Literal["train", "test"]] = Field("train", description="Which side of the train/test "
-                                                      "instance split to play (null: every instance).")
+                                                      "instance split to play (`all` or null: every instance).")
     test_share: float = Field(0.2, ge=0, le=1, description="The share of instances on the test side of the split.")
     split_seed: int = Field(0, description="The seed of the train/test split (as `gamelang run --split-seed`).")
     experiments: list[str] = Field(default_factory=list, description="Only these experiments of the games "
@@ -214,6 +214,12 @@ class GRPOTrainConfig(TrainConfig):
                 if values[key] not in (None, [], ""):
                     raise ValueError(f"key '{key}' is for sft, dpo, kto, not grpo (grpo plays the games in 'games')")
         return values
+
+    @field_validator("split", mode="before")
+    @classmethod
+    def _all_is_none(cls, value: Any) -> Any:
+        # `--set split=null` cannot clear a key (a null override means "not given"), so `all` says it
+        return None if value == "all" else value
 
     @field_validator("games", "experiments", mode="before")
     @classmethod
@@ -246,10 +252,30 @@ class GRPOTrainConfig(TrainConfig):
                               + " and ".join(f"--{k}" for k in missing) + " or set them in the config file")
 
 
+class ILQLTrainConfig(TrainConfig):
+    """Offline RL by implicit language Q-learning on exported conversations with their episodes' rewards."""
+
+    gamma: float = Field(0.99, ge=0, le=1, description="Discount per learner token of the Q targets (r + gamma "
+                         "V(next)).")
+    tau: float = Field(0.7, gt=0, lt=1, description="The expectile V is regressed to (0.5: the mean of Q; toward 1: "
+                       "its maximum over the data's actions).")
+    cql_weight: float = Field(0.1, ge=0, description="Weight of the conservative term on the Q logits "
+                              "(logsumexp Q - Q of the data's token).")
+    bc_weight: float = Field(1.0, ge=0, description="Weight of the LM's own cross-entropy on the learner's tokens "
+                             "(the behaviour policy that decoding reweights).")
+    polyak: float = Field(0.005, gt=0, le=1, description="Rate of the target Q heads' Polyak averaging per step.")
+    ilql_beta: float = Field(1.0, ge=0, description="Advantage weight at decoding, saved with the heads: "
+                             "`hf:OUT` decodes with logits + beta (Q - V); `hf:OUT?ilql_beta=X` overrides it.")
+    head_hidden: Optional[int] = Field(None, ge=1, description="Width of the heads' hidden layer (null: twice the "
+                                       "model's hidden size).")
+    head_lr: Optional[float] = Field(None, gt=0, description="Learning rate of the freshly initialised heads "
+                                     "(null: 10 x lr).")
+
+
 CONFIGS: dict[str, type[TrainConfig]] = {"sft": SFTTrainConfig, "dpo": DPOTrainConfig, "kto": KTOTrainConfig,
-                                         "grpo": GRPOTrainConfig}
+                                         "grpo": GRPOTrainConfig, "ilql": ILQLTrainConfig}
 METHOD_OF = {cls: name for name, cls in CONFIGS.items()}
-DEFAULT_LR = {"sft": 2e-5, "dpo": 1e-6, "kto": 1e-6, "grpo": 5e-7}
+DEFAULT_LR = {"sft": 2e-5, "dpo": 1e-6, "kto": 1e-6, "grpo": 5e-7, "ilql": 1e-5}
 
 
 def _unknown_key_message(method: str, key: str) -> str:

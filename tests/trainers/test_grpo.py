@@ -183,15 +183,17 @@ def test_grpo_steps_with_a_scripted_partner(tiny_model, echo_game, tmp_path, tra
     from safetensors.torch import load_file
 
     from gamelang.players.base import make_player
+    from gamelang.runtime.runfolder import read_run
 
     out = tmp_path / "grpo"
     result = train_cli("grpo", "--model", tiny_model, "--games", echo_game, "--learner", "player",
                        "--partner", "host=scripted", "--group", "2", "--batch-size", "4", "--max-steps", "2",
-                       "--out", out, "--lr", "1e-3", "--set", "split=null", "--set", "max_new_tokens=6",
+                       "--out", out, "--lr", "1e-3", "--set", "split=all", "--set", "max_new_tokens=6",
                        "--set", "save_steps=2")
     assert result.exit_code == 0, result.output
     assert "step 2: echo reward" in result.output and "training episodes in" in result.output
     records = _check_run_folder(out, 8, "player", "scripted")
+    assert read_run(out / "episodes").meta["split"] is None, "split=all: every instance"
     assert {r["grpo"]["step"] for r in records} == {0, 1}
     # some group had both a win and a loss (fixed seeds make this run the same every time): a real update
     assert {r["outcome"] for r in records} == {"win", "lose"}
@@ -208,7 +210,7 @@ def test_grpo_steps_with_a_scripted_partner(tiny_model, echo_game, tmp_path, tra
     player.close()
     # a second run into the same folder is refused; --overwrite starts afresh
     again = train_cli("grpo", "--model", tiny_model, "--games", echo_game, "--learner", "player", "--out", out,
-                      "--group", "2", "--batch-size", "2", "--max-steps", "1", "--set", "split=null")
+                      "--group", "2", "--batch-size", "2", "--max-steps", "1", "--set", "split=all")
     assert again.exit_code == 2 and "--overwrite" in again.output
 
 
@@ -222,7 +224,7 @@ def test_grpo_steps_with_an_hf_partner(tiny_model, echo_game, tmp_path):
     spec = f"hf:{partner}?temperature=1"
     config = load_config("grpo", None, dict(model=str(tiny_model), games=[str(echo_game)], learner="player",
                                             partners={"host": spec}, group=2, batch_size=4, max_steps=2,
-                                            out=str(out), lr=1e-3, split=None, max_new_tokens=6))
+                                            out=str(out), lr=1e-3, split="all", max_new_tokens=6))
     result = train(config)
     assert result.steps == 2 and result.episodes == 8
     assert set(result.last) == {"echo"} and 0.0 <= result.last["echo"]["played"] <= 1.0
