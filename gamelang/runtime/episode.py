@@ -249,6 +249,8 @@ class GameEnv:
         return self._live().scores
 
     def _live(self) -> EpisodeState:
+        # the public entry points check; the interpreter's own methods, which run only after
+        # reset(), read self.state directly (this is the hot path)
         if self.state is None:
             raise RuntimeError("the episode has not started: call reset() first")
         return self.state
@@ -265,7 +267,7 @@ class GameEnv:
     def _run(self) -> None:
         """Run instructions until the episode asks a role or ends."""
         m = self.machine
-        s = self._live()
+        s = self.state
         while not s.done:
             op = m.states[s.current].ops[s.pc]
             kind = type(op)
@@ -307,7 +309,7 @@ class GameEnv:
 
     def _ask(self, op: AskOp) -> bool:
         """Send the role its pending message and wait; False if a limit ended the episode."""
-        s = self._live()
+        s = self.state
         limits = self.machine.limits
         if s.counters["requests"] >= limits.requests:
             self._limit(f"the request limit ({limits.requests}) was reached")
@@ -328,7 +330,7 @@ class GameEnv:
         return True
 
     def _parse(self, op: ParseOp) -> None:
-        s = self._live()
+        s = self.state
         parser = self.machine.moves[op.move]
         by = parser.move.by
         result = parser.parse(s.last_reply.get(by, ""))
@@ -344,7 +346,7 @@ class GameEnv:
 
     def _failure(self, failure: FailureOp, default_reason: str, line: int, role: str | None) -> None:
         """A reply of ``role`` broke a rule: re-prompt it, or end the episode naming it."""
-        s = self._live()
+        s = self.state
         if failure.kind == "reprompt":
             used = s.reprompts_here.get(s.pc, 0)
             if used < failure.times and s.last_ask_pc is not None:
@@ -363,7 +365,7 @@ class GameEnv:
         self._end(failure.kind, reason, role)
 
     def _goto(self, state: str) -> None:
-        s = self._live()
+        s = self.state
         limits = self.machine.limits
         if s.counters["steps"] >= limits.steps:
             self._limit(f"the step limit ({limits.steps}) was reached")
@@ -376,7 +378,7 @@ class GameEnv:
         self._count("steps")
 
     def _reward(self, op: RewardOp) -> None:
-        s = self._live()
+        s = self.state
         key = op.key
         if op.once is not None:  # `once KEY`: a key pays at most once per episode
             raw = self._eval(op.once, op.line, op.text)
@@ -395,7 +397,7 @@ class GameEnv:
         self._emit({"type": "reward", "role": role, "value": value, "key": key})
 
     def _last_asked_role(self) -> str | None:
-        for event in reversed(self._live().events):
+        for event in reversed(self.state.events):
             if event["type"] == "ask":
                 return event["role"]
         return None
@@ -408,19 +410,19 @@ class GameEnv:
 
     # ------------------------------------------------------------------ messages
     def _start_role(self, role) -> None:
-        s = self._live()
+        s = self.state
         if role.system is not None:
             s.histories[role.name].append({"role": "system", "content": self._render(role.system, 0, role.name)})
         if role.intro is not None:
             s.pending[role.name].append(self._render(role.intro, 0, role.name))
 
     def _tell(self, role: str, text: str) -> None:
-        self._live().pending[role].append(text)
+        self.state.pending[role].append(text)
         self._emit({"type": "tell", "role": role, "text": text})
 
     def _flush(self, role: str) -> str | None:
         """Turn the role's pending messages into one user message (merged, blank-line separated)."""
-        s = self._live()
+        s = self.state
         parts = [p for p in s.pending[role] if p]
         s.pending[role] = []
         if not parts:
@@ -437,11 +439,11 @@ class GameEnv:
     # ------------------------------------------------------------------ evaluation helpers
     def _bind(self, name: str, value: Any) -> None:
         """Set a mutable binding (in the state, and in the flat view expressions read)."""
-        self._live().bindings[name] = value
+        self.state.bindings[name] = value
         self.env[name] = value
 
     def _count(self, name: str) -> None:
-        counters = self._live().counters
+        counters = self.state.counters
         counters[name] += 1
         self._bind(name, counters[name])
 
@@ -471,11 +473,11 @@ class GameEnv:
         if role is not None:
             event["role"] = role  # the role whose reply broke the rule that ended the episode
         self._emit(event)
-        self._live().ended_by = role
+        self.state.ended_by = role
         self._finish(outcome, reason)
 
     def _finish(self, outcome: str, reason: str | None) -> None:
-        s = self._live()
+        s = self.state
         s.done = True
         s.waiting_for = None
         s.outcome, s.reason = outcome, reason
@@ -491,7 +493,7 @@ class GameEnv:
 
     def _score(self) -> dict[str, Any]:
         m = self.machine
-        outcome = self._live().outcome
+        outcome = self.state.outcome
         env = {**self.env, "won": outcome == "win", "lost": outcome == "lose", "aborted": outcome == "abort",
                "outcome": outcome}
         main: float | None = None
@@ -514,17 +516,17 @@ class GameEnv:
         return {"main": main, "reward": reward, "metrics": metrics}
 
     def _counter_scores(self, scores: dict[str, Any]) -> dict[str, Any]:
-        s = self._live()
+        s = self.state
         return {**scores, **s.counters, "partial_rewards": list(s.rewards)}
 
     # ------------------------------------------------------------------ output
     def _emit(self, event: dict[str, Any]) -> None:
-        self._live().events.append(event)
+        self.state.events.append(event)
         if self.on_event is not None:
             self.on_event(event)
 
     def _turn(self) -> Turn:
-        s = self._live()
+        s = self.state
         reward, s.reward_since_step = s.reward_since_step, 0.0
         if s.done:
             return Turn(None, [], reward, True, s.outcome, s.reason, s.scores)
@@ -534,7 +536,7 @@ class GameEnv:
 
     def record(self) -> dict[str, Any]:
         """The complete JSON record of a finished episode (docs/episodes.md)."""
-        m, s = self.machine, self._live()
+        m, s = self.machine, self.state
         inst = s.instance
         return {
             "schema": RECORD_SCHEMA,
