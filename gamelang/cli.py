@@ -548,6 +548,9 @@ from . import cli_data  # noqa: E402,F401  (registers export and compare on `app
 from .cli_search import search as _search  # noqa: E402
 
 app.command(name="search")(_search)
+from .cli_imagine import imagine as _imagine  # noqa: E402
+
+app.command(name="imagine")(_imagine)
 
 
 def main(argv: Optional[list[str]] = None) -> None:

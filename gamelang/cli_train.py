@@ -27,6 +27,7 @@ DESCRIPTIONS = {
     "sft": "Supervised fine-tuning on conversations (rows {messages}); the loss covers the assistant turns only.",
     "dpo": "Direct preference optimisation on pairs (rows {prompt, chosen, rejected}).",
     "kto": "KTO on unpaired judged completions (rows {prompt, completion, label}).",
+    "ilql": "Offline RL (implicit language Q-learning) on conversations with their rewards (rows {messages, reward}).",
 }
 
 

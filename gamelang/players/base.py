@@ -127,7 +127,7 @@ def parse_spec(text: str) -> PlayerSpec:
 
 KNOWN_OPTIONS = {
     "hf": {"temperature", "top_p", "max_new_tokens", "min_new_tokens", "adapter", "dtype", "device", "batch_size",
-           "chat_template", "seed", "tokens"},
+           "chat_template", "seed", "tokens", "ilql_beta"},
     "openai": {"temperature", "top_p", "max_tokens", "timeout", "retries", "concurrency", "api_key_env"},
 }
 

@@ -13,15 +13,19 @@ per reply, for benchmarks), ``adapter`` (a PEFT adapter folder; a model folder t
 ``bfloat16``, ``float16``), ``device`` (``auto``, ``cpu``, ``cuda``, ``cuda:1``, ...),
 ``batch_size`` (default 32), ``chat_template`` (a Jinja file to use instead of the tokenizer's
 own), ``seed`` (added to every request's seed), ``tokens`` (``extend``, the default: later turns
-extend the ids already sampled; ``render``: re-tokenise the whole chat every turn).
+extend the ids already sampled; ``render``: re-tokenise the whole chat every turn), ``ilql_beta``
+(for a model folder that holds ILQL heads, ``ilql_heads.pt`` from ``gamelang train ilql``: the
+weight of the advantage added to the logits, ``logits + beta * (Q - V)``; default: the beta saved
+with the heads; 0 decodes with the LM alone).
 
 Players of the same model with different sampling options share one loaded copy of it.
 """
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .base import PlayerSpec, PlayerSpecError
 from .chat import GenerationRow, Generated, TokenChatPlayer, stop_token_ids
@@ -66,10 +70,30 @@ class HFPlayer(TokenChatPlayer):
                          batch_size=spec.option("batch_size", 32, int), seed=spec.option("seed", 0, int),
                          extend=tokens == "extend", chat_template=template)
         self.stop_ids = stop_token_ids(tokenizer, _generation_eos(self.model))
+        self.logits_adjust = self._ilql(spec)
+
+    def _ilql(self, spec: PlayerSpec):
+        """The advantage-weighted decoding of a folder with ILQL heads (None without heads, or beta 0)."""
+        from .ilql import AdvantageLogits, has_heads, load_heads
+
+        beta = spec.option("ilql_beta", None, float)
+        if not has_heads(spec.target):
+            if beta is not None:
+                self.close()
+                raise PlayerSpecError(f"ilql_beta: {spec.target} holds no ILQL heads (ilql_heads.pt); "
+                                      "train them with gamelang train ilql")
+            return None
+        try:
+            heads, info = load_heads(spec.target, self.model.device)
+        except ValueError as err:
+            self.close()
+            raise PlayerSpecError(str(err)) from None
+        beta = float(info.get("beta", 1.0)) if beta is None else beta
+        return AdvantageLogits(self.model, heads, beta) if beta else None
 
     def generate_rows(self, rows: list[GenerationRow]) -> list[Generated]:
         """Generate a batch of rows with the model (the backend of this player)."""
-        return generate_with_model(self.model, self.tokenizer, rows, self.stop_ids)
+        return generate_with_model(self.model, self.tokenizer, rows, self.stop_ids, self.logits_adjust)
 
     def close(self) -> None:
         entry = _LOADED.get(self.model_key)
@@ -87,12 +111,17 @@ def _generation_eos(model: Any) -> list[int]:
     return [int(e) for e in (eos if isinstance(eos, (list, tuple)) else [eos])]
 
 
-def generate_with_model(model: Any, tokenizer: Any, rows: list[GenerationRow], stop_ids: frozenset[int]) -> list[Generated]:
+def generate_with_model(model: Any, tokenizer: Any, rows: list[GenerationRow], stop_ids: frozenset[int],
+                        logits_adjust: Callable[[Any], Any] | None = None) -> list[Generated]:
     """Generate every row in one ``model.generate`` call, each row sampling with its own seed.
 
     Sampling happens in a logits processor that draws each row's next token from that row's own
     generator and hands ``generate`` a one-hot choice, so the batch only shares the forward pass.
     Each row's log-probabilities are those of the temperature-scaled distribution.
+
+    ``logits_adjust`` (ILQL decoding) maps the batch's final hidden states at the newest position
+    (the input of the output layer, captured while ``generate`` runs) to a tensor added to the
+    logits before sampling.
     """
     import torch
     from transformers import GenerationConfig, LogitsProcessorList
@@ -107,7 +136,12 @@ def generate_with_model(model: Any, tokenizer: Any, rows: list[GenerationRow], s
     sampler = _RowSampler(rows, stop_ids)
     config = GenerationConfig(max_new_tokens=max(r.max_new_tokens for r in rows), do_sample=False,
                               pad_token_id=pad, eos_token_id=sorted(stop_ids))
-    with torch.no_grad():
+    with torch.no_grad(), ExitStack() as stack:
+        if logits_adjust is not None:
+            from .ilql import final_hidden
+
+            hidden = stack.enter_context(final_hidden(model, last_only=True))  # removed after this call
+            sampler.adjust = lambda scores: scores + logits_adjust(hidden[0]).to(scores.device, scores.dtype)
         output = model.generate(input_ids=input_ids.to(model.device), attention_mask=attention.to(model.device),
                                 generation_config=config, logits_processor=LogitsProcessorList([sampler]))
     results = []
@@ -133,10 +167,13 @@ class _RowSampler:
         self.generators = [torch.Generator().manual_seed(r.seed) for r in rows]
         self.logprobs: list[list[float]] = [[] for _ in rows]
         self.step = 0
+        self.adjust: Callable[[Any], Any] | None = None  # ILQL: logits -> adjusted logits, before sampling
 
     def __call__(self, input_ids, scores):
         torch = self.torch
         scores = scores.float()
+        if self.adjust is not None:
+            scores = self.adjust(scores)
         chosen = torch.empty(scores.shape[0], dtype=torch.long)
         for i, row in enumerate(self.rows):
             logits = scores[i]
