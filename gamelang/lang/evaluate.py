@@ -8,6 +8,7 @@ An expression becomes a function of the environment (a dict from names to values
 from __future__ import annotations
 
 import operator
+from contextvars import ContextVar
 from typing import Any, Callable
 
 from . import expr as ex
@@ -18,6 +19,42 @@ Compiled = Callable[[Env], Any]
 
 #: Whole numbers beyond this are refused (repeated multiplication could otherwise eat memory).
 MAX_INT = 2**63
+#: Items one evaluation may visit in comprehensions and key functions, all of them together: one
+#: pass over an instance list is far below it; nested passes over long lists are refused.
+MAX_STEPS = 1_000_000
+
+_steps: ContextVar[list[int] | None] = ContextVar("gamelang_expr_steps", default=None)
+
+
+class _Local(dict):
+    """The names of a comprehension or key function over the enclosing environment (never copied)."""
+
+    __slots__ = ("outer",)
+
+    def __init__(self, outer: Env) -> None:
+        super().__init__()
+        self.outer = outer
+
+    def __missing__(self, name: str) -> Any:
+        return self.outer[name]
+
+
+def _iterate(items: Any, what: str):
+    """Yield the items, counting each against the evaluation's budget."""
+    budget = _steps.get()
+    own = budget is None
+    if own:  # the outermost loop of this evaluation: the budget starts here
+        budget = [MAX_STEPS]
+        token = _steps.set(budget)
+    try:
+        for item in items:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise EvalError(f"{what}: the expression visits more than {MAX_STEPS:,} items")
+            yield item
+    finally:
+        if own:
+            _steps.reset(token)
 
 
 def _checked_int(v: Any) -> Any:
@@ -94,6 +131,10 @@ def compile_expr(e: ex.Expr) -> Compiled:
         return lambda env: obj(env)[field_name]
     if isinstance(e, ex.Index):
         return _compile_index(e)
+    if isinstance(e, ex.Comprehension):
+        return _compile_comprehension(e)
+    if isinstance(e, ex.Call) and e.args and isinstance(e.args[-1], ex.KeyFunction):
+        return _compile_key_call(e)
     if isinstance(e, ex.Call):
         impl = FUNCTIONS[e.func].impl
         args = [compile_expr(a) for a in e.args]
@@ -124,6 +165,72 @@ def compile_expr(e: ex.Expr) -> Compiled:
         fn = _BINARY[e.op]
         return lambda env: fn(left(env), right(env))
     raise TypeError(f"cannot compile {e!r}")
+
+
+def _compile_comprehension(e: ex.Comprehension) -> Compiled:
+    source, item = compile_expr(e.source), compile_expr(e.item)
+    cond = compile_expr(e.cond) if e.cond is not None else None
+    names = e.names
+    text = ex.unparse(e)
+
+    def run(env: Env) -> list:
+        container = source(env)
+        local = _Local(env)
+        out: list = []
+        if isinstance(container, dict):
+            pairs = container.items() if len(names) == 2 else ((k, None) for k in container)
+        else:
+            pairs = enumerate(container) if len(names) == 2 else ((x, None) for x in container)
+        for first, second in _iterate(pairs, text):
+            local[names[0]] = first
+            if len(names) == 2:
+                local[names[1]] = second
+            if cond is None or cond(local):
+                out.append(item(local))
+                if len(out) > MAX_ITEMS:
+                    raise EvalError(f"{text}: the list would have more than {MAX_ITEMS:,} items")
+        return out
+
+    return run
+
+
+def _compile_key_call(e: ex.Call) -> Compiled:
+    source = compile_expr(e.args[0])
+    key_fn = e.args[-1]
+    assert isinstance(key_fn, ex.KeyFunction)
+    body, param, func, text = compile_expr(key_fn.body), key_fn.param, e.func, ex.unparse(e)
+
+    def keys(env: Env):
+        local = _Local(env)
+        for x in _iterate(source(env), text):
+            local[param] = x
+            yield x, body(local)
+
+    def run(env: Env) -> Any:
+        if func == "any":
+            return any(k for _, k in keys(env))
+        if func == "all":
+            return all(k for _, k in keys(env))
+        if func == "count":
+            return sum(1 for _, k in keys(env) if k)
+        if func == "sum":
+            total = 0
+            for _, k in keys(env):
+                total = _checked_int(total + k)
+            return total
+        pairs = list(keys(env))
+        try:
+            if func == "sorted":
+                order = sorted(range(len(pairs)), key=lambda i: pairs[i][1])  # stable: equal keys keep their order
+                return [pairs[i][0] for i in order]
+            if not pairs:
+                raise EvalError(f"{text}: {func} of an empty list")
+            pick = min if func == "min" else max
+            return pick(pairs, key=lambda p: p[1])[0]
+        except TypeError:
+            raise EvalError(f"{text}: the keys cannot be compared") from None
+
+    return run
 
 
 def _compile_index(e: ex.Index) -> Compiled:

@@ -107,6 +107,25 @@ class Binary(Expr):
     right: Expr
 
 
+@dataclass(frozen=True)
+class Comprehension(Expr):
+    """``[item for x in source if cond]``; over a map ``x`` is each key, ``k, v`` each key and value;
+    over a list ``i, x`` is each position and item."""
+
+    item: Expr
+    names: tuple[str, ...]
+    source: Expr
+    cond: Expr | None = None
+
+
+@dataclass(frozen=True)
+class KeyFunction(Expr):
+    """``x => body``: the key or condition argument of ``sorted``, ``min``, ``any``, ... (never a value)."""
+
+    param: str
+    body: Expr
+
+
 # Binding strength of operators, weakest first; used to print only the parentheses needed.
 PRECEDENCE = {
     "or": 1, "and": 2, "not": 3,
@@ -139,6 +158,11 @@ def unparse(e: Expr, parent: int = 0) -> str:
         return "[" + ", ".join(unparse(i) for i in e.items) + "]"
     if isinstance(e, MapLit):
         return "{" + ", ".join(f"{_quote(k)}: {unparse(v)}" for k, v in e.entries) + "}"
+    if isinstance(e, Comprehension):
+        cond = f" if {unparse(e.cond)}" if e.cond is not None else ""
+        return f"[{unparse(e.item)} for {', '.join(e.names)} in {unparse(e.source, PRECEDENCE['+'])}{cond}]"
+    if isinstance(e, KeyFunction):
+        return f"{e.param} => {unparse(e.body)}"
     if isinstance(e, Unary):
         prec = PRECEDENCE["neg" if e.op == "-" else "not"]
         inner = unparse(e.operand, prec)
@@ -201,11 +225,48 @@ def walk(e: Expr):
     elif isinstance(e, Binary):
         yield from walk(e.left)
         yield from walk(e.right)
+    elif isinstance(e, Comprehension):
+        yield from walk(e.source)
+        yield from walk(e.item)
+        if e.cond is not None:
+            yield from walk(e.cond)
+    elif isinstance(e, KeyFunction):
+        yield from walk(e.body)
 
 
 def names_in(e: Expr) -> set[str]:
-    """All plain names an expression reads."""
-    return {n.name for n in walk(e) if isinstance(n, Name)}
+    """All plain names an expression reads from outside it (loop variables are not among them)."""
+    if isinstance(e, Name):
+        return {e.name}
+    if isinstance(e, Comprehension):
+        inner = names_in(e.item) | (names_in(e.cond) if e.cond is not None else set())
+        return names_in(e.source) | (inner - set(e.names))
+    if isinstance(e, KeyFunction):
+        return names_in(e.body) - {e.param}
+    out: set[str] = set()
+    for child in _children(e):
+        out |= names_in(child)
+    return out
+
+
+def _children(e: Expr) -> list[Expr]:
+    if isinstance(e, Field):
+        return [e.obj]
+    if isinstance(e, Index):
+        return [e.obj, e.index]
+    if isinstance(e, Call):
+        return list(e.args)
+    if isinstance(e, IfExpr):
+        return [e.cond, e.then, e.other]
+    if isinstance(e, ListLit):
+        return list(e.items)
+    if isinstance(e, MapLit):
+        return [v for _, v in e.entries]
+    if isinstance(e, Unary):
+        return [e.operand]
+    if isinstance(e, Binary):
+        return [e.left, e.right]
+    return []
 
 
 # ------------------------------------------------------------------ building from parse trees
@@ -247,6 +308,12 @@ def build(node: Tree | Token) -> Expr:
         return IfExpr(build(ch[0]), build(ch[1]), build(ch[2]), pos=p)
     if kind == "list_lit":
         return ListLit(tuple(build(a) for a in ch if a is not None), pos=p)
+    if kind == "comprehension":
+        item, first, second, source, cond = ch
+        names = (str(first),) + ((str(second),) if second is not None else ())
+        return Comprehension(build(item), names, build(source), build(cond) if cond is not None else None, pos=p)
+    if kind == "key_function":
+        return KeyFunction(str(ch[0]), build(ch[1]), pos=p)
     if kind == "map_lit":
         return MapLit(tuple((unquote(str(m.children[0])), build(m.children[1])) for m in ch if m is not None), pos=p)
     if kind == "neg":

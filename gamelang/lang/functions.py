@@ -536,3 +536,45 @@ def _all(xs):
 def _range(a, b=None):
     start, end = (0, a) if b is None else (a, b)
     return _items(list(range(start, min(end, start + MAX_ITEMS + 1))))
+
+
+def _membership(items: list):
+    """A membership test for ``items`` that is linear overall: a set of the hashable items."""
+    hashable, others = set(), []
+    for x in items:
+        try:
+            hashable.add(x)
+        except TypeError:  # a list or a map: compared one by one
+            others.append(x)
+
+    def contains(x) -> bool:
+        try:
+            if x in hashable:
+                return True
+        except TypeError:
+            pass
+        return x in others
+
+    return contains
+
+
+@builtin("intersect", "list[T], list[T] -> list[T]",
+         doc="The items of the first list that are also in the second, in the first list's order, without repetitions.")
+def _intersect(a, b):
+    inside = _membership(b)
+    return _unique([x for x in a if inside(x)])
+
+
+@builtin("difference", "list[T], list[T] -> list[T]",
+         doc="The items of the first list that are not in the second, in order, without repetitions.")
+def _difference(a, b):
+    inside = _membership(b)
+    return _unique([x for x in a if not inside(x)])
+
+
+@builtin("union", "list[T], list[T] -> list[T]",
+         doc="The items of both lists, first-seen order, without repetitions.")
+def _union(a, b):
+    if len(a) + len(b) > 2 * MAX_ITEMS:
+        raise EvalError(f"union: the lists have more than {2 * MAX_ITEMS:,} items")
+    return _items(_unique(a + b))

@@ -42,6 +42,13 @@ class Reporter(Protocol):
     def __call__(self, code: str, pos: SourcePos, message: str, hint: str | None = None) -> None: ...
 
 
+#: Functions that take a key function as their second argument, and what its body must give.
+KEY_FUNCTIONS = {"any": "bool", "all": "bool", "count": "bool", "sum": "number", "min": "order", "max": "order",
+                 "sorted": "order"}
+
+_KIND_NAMES = {"field": "instance field", "const": "constant", "var": "variable", "move": "move",
+               "builtin": "built-in name", "score": "score value"}
+
 #: Names that exist only in some places, and where.
 SCOPED_BUILTINS = {
     "won": "the score block", "lost": "the score block", "aborted": "the score block",
@@ -128,6 +135,8 @@ class TypeChecker:
         return ANY
 
     def _Call(self, e: ex.Call) -> Type:
+        if e.args and isinstance(e.args[-1], ex.KeyFunction):
+            return self._key_call(e)
         args = [self.check(a) for a in e.args]
         fn = FUNCTIONS.get(e.func)
         if fn is None:
@@ -141,6 +150,83 @@ class TypeChecker:
                         f"it takes: {describe_signatures(fn)}")
             return ANY
         return result
+
+    def _key_call(self, e: ex.Call) -> Type:
+        """``f(list, x => body)``: the body is checked with ``x`` bound to an item of the list."""
+        key = e.args[-1]
+        assert isinstance(key, ex.KeyFunction)
+        if e.func not in FUNCTIONS:
+            self.report("GL0013", e.pos, f"unknown function '{e.func}'", did_you_mean(e.func, FUNCTIONS))
+            return ANY
+        if e.func not in KEY_FUNCTIONS or len(e.args) != 2:
+            self.report("GL0018", key.pos, f"{e.func}() takes no key function" if e.func not in KEY_FUNCTIONS
+                        else f"{e.func}(list, {key.param} => ...) takes two arguments",
+                        "a key function `x => ...` is the second argument of: " + ", ".join(KEY_FUNCTIONS))
+            return ANY
+        source = self.check(e.args[0])
+        if isinstance(source, AnyT):
+            item: Type = ANY
+        elif isinstance(source, ListT):
+            item = ANY if isinstance(source.item, NothingT) else source.item
+        else:
+            self.report("GL0018", e.args[0].pos, f"{e.func}(..., {key.param} => ...) needs a list, not {source}",
+                        "for a map, give keys(m) or values(m)")
+            return ANY
+        body = self._bound({key.param: item}, key).check(key.body)
+        want = KEY_FUNCTIONS[e.func]
+        if want == "bool" and not body.fits(BOOL):
+            self.report("GL0017", key.body.pos, f"the condition of {e.func}() must be bool, but this is {body}")
+        elif want == "number" and not is_numeric(body):
+            self.report("GL0017", key.body.pos, f"the key of {e.func}() must be a number, but this is {body}")
+        elif want == "order" and not (is_numeric(body) or body == STR):
+            self.report("GL0017", key.body.pos, f"the key of {e.func}() must be a number or a text, but this is {body}")
+        if e.func in ("any", "all"):
+            return BOOL
+        if e.func == "count":
+            return INT
+        if e.func == "sum":
+            return body if body in (INT, FLOAT) else ANY
+        if e.func == "sorted":
+            return ListT(item)
+        return item  # min, max: the item whose key is smallest / largest
+
+    def _bound(self, names: dict[str, Type], where: ex.Expr) -> "TypeChecker":
+        """A checker for the inside of a comprehension or key function, with its own names bound."""
+        scope = dict(self.scope)
+        for name, t in names.items():
+            sym = self.scope.get(name)
+            if sym is not None and sym.kind != "local":
+                self.report("GL0008", where.pos, f"the loop name '{name}' hides the {_KIND_NAMES.get(sym.kind, sym.kind)} "
+                                                 f"'{name}'", f"choose another name, such as '{name}_'")
+            scope[name] = Symbol(name, t, "local")
+        return TypeChecker(scope, self.report, self.on_read)
+
+    def _KeyFunction(self, e: ex.KeyFunction) -> Type:
+        self.report("GL0018", e.pos, f"a key function `{e.param} => ...` is not a value",
+                    "it is the second argument of: " + ", ".join(KEY_FUNCTIONS))
+        return ANY
+
+    def _Comprehension(self, e: ex.Comprehension) -> Type:
+        source = self.check(e.source)
+        names = e.names
+        if isinstance(source, AnyT):
+            bound = [ANY] * len(names)
+        elif isinstance(source, ListT):
+            item = ANY if isinstance(source.item, NothingT) else source.item
+            bound = [item] if len(names) == 1 else [INT, item]
+        elif isinstance(source, MapT):
+            bound = [STR] if len(names) == 1 else [STR, source.value]
+        else:
+            self.report("GL0017", e.source.pos, f"a comprehension goes over a list or a map, not {source}",
+                        "split a text into a list with words(s) or split(s, sep)" if source == STR else None)
+            bound = [ANY] * len(names)
+        if len(names) == 2 and names[0] == names[1]:
+            self.report("GL0008", e.pos, f"the loop names are both '{names[0]}'")
+        inner = self._bound(dict(zip(names, bound, strict=True)), e)
+        if e.cond is not None:
+            inner.expect(e.cond, BOOL, "the condition of a comprehension")
+        item_type = inner.check(e.item)
+        return ListT(item_type)
 
     def _IfExpr(self, e: ex.IfExpr) -> Type:
         self.expect(e.cond, BOOL, "the condition of if()")

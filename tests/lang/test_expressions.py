@@ -48,6 +48,9 @@ def _extend(children):
         st.lists(children, max_size=3).map(lambda items: ex.Call("len", tuple(items))),
         st.tuples(children, children, children).map(lambda t: ex.IfExpr(*t)),
         st.lists(children, max_size=3).map(lambda items: ex.ListLit(tuple(items))),
+        st.tuples(children, children, st.one_of(st.none(), children))
+        .map(lambda t: ex.Comprehension(t[0], ("x",), t[1], t[2])),
+        st.tuples(children, children).map(lambda t: ex.Call("sorted", (t[0], ex.KeyFunction("y", t[1])))),
     )
 
 
