@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .lang.checks import check
 from .lang.diagnostics import Diagnostic, render_text
-from .lang.loader import LoadedSpec, load_spec
+from .lang.loader import LoadedSpec, load_spec, report_too_deep
 from .lang.source import confined_path
 from .machine import Machine, MachineBuilder
 
@@ -57,11 +57,15 @@ def compile_file(path: Path, display: str | None = None) -> CompileResult:
 
 def compile_loaded(loaded: LoadedSpec) -> CompileResult:
     """Check a loaded spec and, if it has no errors, build its machine."""
-    analysis = check(loaded)
-    if analysis is None or loaded.diags.has_errors:
+    try:
+        analysis = check(loaded)
+        if analysis is None or loaded.diags.has_errors:
+            return CompileResult(loaded, None)
+        hashed = content_hash(loaded, analysis.files, analysis.instances_file)
+        return CompileResult(loaded, MachineBuilder(loaded, analysis, hashed).build())
+    except RecursionError:  # a net under the parser's own nesting limit (GL0040 where it is)
+        report_too_deep(loaded.source.text if loaded.source else "", loaded.display, loaded.diags)
         return CompileResult(loaded, None)
-    hashed = content_hash(loaded, analysis.files, analysis.instances_file)
-    return CompileResult(loaded, MachineBuilder(loaded, analysis, hashed).build())
 
 
 def content_hash(loaded: LoadedSpec, files: dict[str, str], instances_file: Path | None = None) -> str:

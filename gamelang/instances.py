@@ -67,6 +67,8 @@ def read_records(file: Path) -> list[tuple[int, Any]]:
             data = json.loads(text)
         except json.JSONDecodeError as err:
             raise InstanceError(file, [(err.lineno, f"invalid JSON: {err.msg}")]) from None
+        except (ValueError, RecursionError) as err:  # a number of over 4,300 digits; nesting too deep
+            raise InstanceError(file, [(1, f"invalid JSON: {_json_problem(err)}")]) from None
         if isinstance(data, dict) and isinstance(data.get("instances"), list):
             data = data["instances"]
         if not isinstance(data, list):
@@ -81,9 +83,15 @@ def read_records(file: Path) -> list[tuple[int, Any]]:
             records.append((lineno, json.loads(line)))
         except json.JSONDecodeError as err:
             problems.append((lineno, f"invalid JSON: {err.msg} (column {err.colno})"))
+        except (ValueError, RecursionError) as err:  # a number of over 4,300 digits; nesting too deep
+            problems.append((lineno, f"invalid JSON: {_json_problem(err)}"))
     if problems:
         raise InstanceError(file, problems)
     return records
+
+
+def _json_problem(err: Exception) -> str:
+    return "nested too deeply" if isinstance(err, RecursionError) else str(err)
 
 
 def make_instance(machine: Machine, record: Any, index: int, line: int = 0) -> Instance:
@@ -100,6 +108,8 @@ def make_instance(machine: Machine, record: Any, index: int, line: int = 0) -> I
     merged = {**machine.field_defaults, **machine.experiment_values.get(experiment, {}), **record}
     try:
         data = _adapter(machine.instance_type).validate_python(merged)
+    except RecursionError:
+        raise ValueError("the record is nested too deeply") from None
     except ValidationError as err:
         problems = []
         for e in err.errors(include_url=False)[:3]:

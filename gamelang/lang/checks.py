@@ -264,10 +264,14 @@ class Checker:
             return TypeAdapter(to_annotation(want)).validate_python(data)
         except json.JSONDecodeError as err:
             self.err(path, "GL0035", f"'{file_name}' is not valid JSON: {err.msg} at line {err.lineno}")
+        except RecursionError:
+            self.err(path, "GL0040", f"'{file_name}' is nested too deeply")
         except ValidationError as err:
             first = err.errors(include_url=False)[0]
             where = ".".join(map(str, first["loc"])) or "the value"
             self.err(path, "GL0035", f"'{file_name}' does not fit {want}: {where}: {first['msg']}")
+        except ValueError as err:  # (after ValidationError, which is one) a number of more than 4,300 digits
+            self.err(path, "GL0035", f"'{file_name}' is not valid JSON: {err}")
         return _INVALID
 
     def confine(self, file_name: str, path: DataPath) -> Path | None:

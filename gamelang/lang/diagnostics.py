@@ -93,6 +93,7 @@ CODES: dict[str, Code] = _catalogue(
     ("GL0037", "invalid-instance", E, "An instance record does not fit the game's instance schema."),
     ("GL0038", "file-outside-folder", E, "A file the game names lies outside the game's folder."),
     ("GL0039", "experiment-without-instances", W, "An experiment matches no group of the instances."),
+    ("GL0040", "too-deeply-nested", E, "Expressions, blocks or data are nested more deeply than the compiler accepts."),
 )
 
 #: How many diagnostics one file may produce before the rest are summarised.

@@ -69,17 +69,47 @@ def _load(path: Path, display: str, source: SourceFile | None, diags: Diagnostic
                   "start with: game NAME { version 1 }")
         return LoadedSpec(path, display, source, None, smap, diags)
     before = len(diags.items)
-    if is_yaml(Path(display)):
-        from .yaml_loader import parse_game_yaml  # ruamel is only needed for YAML games
+    try:
+        if is_yaml(Path(display)):
+            from .yaml_loader import parse_game_yaml  # ruamel is only needed for YAML games
 
-        located = parse_game_yaml(source.text, display, diags)
-    else:
-        located = parse_game_text(source.text, display, diags)
-    syntax_errors = len(diags.items) > before
-    if located is None:
-        return LoadedSpec(path, display, source, None, smap, diags, partial=True)
-    spec, smap, pruned = validate_located(located, display, diags)
+            located = parse_game_yaml(source.text, display, diags)
+        else:
+            located = parse_game_text(source.text, display, diags)
+        syntax_errors = len(diags.items) > before
+        if located is None:
+            return LoadedSpec(path, display, source, None, smap, diags, partial=True)
+        spec, smap, pruned = validate_located(located, display, diags)
+    except RecursionError:
+        # the parser refuses deep nesting itself (GL0040 at its place); this is the net under
+        # what it cannot see, such as YAML mappings nested hundreds deep
+        report_too_deep(source.text, display, diags)
+        return LoadedSpec(path, display, source, None, SourceMap(), diags, partial=True)
     return LoadedSpec(path, display, source, spec, smap, diags, partial=syntax_errors or pruned)
+
+
+def deepest_line(text: str) -> SourcePos:
+    """Where a text nests most deeply: the first line of greatest bracket depth, or else of greatest
+    indentation (one linear pass; a position for a "nested too deeply" diagnostic)."""
+    depth, best, best_pos = 0, -1, SourcePos(1, 1)
+    for number, line in enumerate(text.split("\n"), 1):
+        indent = len(line) - len(line.lstrip())
+        for column, ch in enumerate(line, 1):
+            if ch in "([{":
+                depth += 1
+                if depth * 1000 > best:
+                    best, best_pos = depth * 1000, SourcePos(number, column)
+            elif ch in ")]}":
+                depth = max(0, depth - 1)
+        if line.strip() and depth * 1000 + indent > best:
+            best, best_pos = depth * 1000 + indent, SourcePos(number, indent + 1)
+    return best_pos
+
+
+def report_too_deep(text: str, display: str, diags: Diagnostics) -> None:
+    """Record GL0040 for a game whose nesting exhausted the compiler's recursion."""
+    diags.add(display, deepest_line(text), "GL0040", "nested too deeply for the compiler",
+              "split deeply nested expressions, blocks or data into smaller parts")
 
 
 def validate_located(located: dict, display: str, diags: Diagnostics) -> tuple[GameSpec | None, SourceMap, bool]:

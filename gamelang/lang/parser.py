@@ -128,6 +128,40 @@ def _describe_token(tok: Token) -> str:
 
 # ------------------------------------------------------------------ expressions and types
 
+#: Levels of the parse tree a game may nest (expressions, blocks, types). The shipped games use
+#: about 10; the compiler's passes recurse over the tree, so a limit checked here, without
+#: recursion, keeps 10,000 `not`s or a 50,000-term sum a diagnostic instead of a RecursionError.
+MAX_NESTING = 200
+TOO_DEEP = f"nested too deeply: more than {MAX_NESTING} levels of expressions, blocks or types"
+TOO_DEEP_HINT = "split the expression (a constant or a variable for a part), or flatten the nested blocks"
+
+
+def too_deep(tree: Tree) -> tuple[int, int] | None:
+    """(line, column) where ``tree`` nests more than :data:`MAX_NESTING` levels, else None (no recursion)."""
+    stack: list[tuple[Any, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return _first_position(node)
+        if isinstance(node, Tree):
+            stack.extend((c, depth + 1) for c in node.children if c is not None)
+    return None
+
+
+def _first_position(node: Any) -> tuple[int, int]:
+    while True:
+        if isinstance(node, Token):
+            return max(node.line or 1, 1), max(node.column or 1, 1)
+        if not isinstance(node, Tree):
+            return 1, 1
+        if not node.meta.empty:
+            return max(node.meta.line, 1), max(node.meta.column, 1)
+        children = [c for c in node.children if c is not None]
+        if not children:
+            return 1, 1
+        node = children[0]
+
+
 def parse_expression(text: str) -> ex.Expr:
     """Parse one expression; raise :class:`LangSyntaxError` (relative position) if invalid."""
     try:
@@ -136,6 +170,9 @@ def parse_expression(text: str) -> ex.Expr:
         message, hint, code = _syntax_message(err)
         raise LangSyntaxError(message, err.line if err.line > 0 else 1, err.column if err.column > 0 else 1,
                               code, hint) from None
+    deep = too_deep(tree)
+    if deep is not None:
+        raise LangSyntaxError(TOO_DEEP, deep[0], deep[1], "GL0040", TOO_DEEP_HINT)
     return ex.build(tree)
 
 
@@ -146,6 +183,9 @@ def parse_type(text: str) -> Type:
     except UnexpectedInput as err:
         message, hint, code = _syntax_message(err)
         raise LangSyntaxError(f"invalid type: {message}", max(err.line, 1), max(err.column, 1), code, hint) from None
+    deep = too_deep(tree)
+    if deep is not None:
+        raise LangSyntaxError(TOO_DEEP, deep[0], deep[1], "GL0040", TOO_DEEP_HINT)
     return build_type(tree)
 
 
@@ -231,7 +271,7 @@ def parse_tree(text: str, path: str, diags: Diagnostics) -> Tree | None:
     work = text
     for _ in range(MAX_SYNTAX_ERRORS):
         try:
-            return parser.parse(work, start="start")
+            tree = parser.parse(work, start="start")
         except UnexpectedInput as err:
             message, hint, code = _syntax_message(err)
             line, col = max(err.line, 1), max(err.column, 1)
@@ -264,6 +304,12 @@ def parse_tree(text: str, path: str, diags: Diagnostics) -> Tree | None:
             if blanked == work:
                 return None
             work = blanked
+            continue
+        deep = too_deep(tree)
+        if deep is not None:
+            diags.add(path, SourcePos(*deep), "GL0040", TOO_DEEP, TOO_DEEP_HINT)
+            return None
+        return tree
     return None
 
 
@@ -487,6 +533,19 @@ class GameBuilder:
     def decl_move_decl(self, node: Tree) -> None:
         name, role, parser = node.children
         move: dict[str, Any] = {"by": self.name(role)}
+        if parser.data == "each_move":  # each match|line|item PARSER [count N [to M]]
+            kind, inner, bounds = parser.children
+            move["each"] = Located(str(kind.children[0]), _node_pos(kind))
+            if bounds is not None:
+                low, high = bounds.children
+                move["count"] = Located([Located(int(low), _tok_pos(low)),
+                                         Located(int(high if high is not None else low), _tok_pos(high or low))],
+                                        _node_pos(bounds))
+            parser = inner
+        if parser.data == "each_move":
+            self.diags.add(self.path, _node_pos(parser), "GL0007", "`each` cannot be nested: a list move parses "
+                                                                    "each match, line or item once")
+            return
         if parser.data == "regex_move":
             tok, types = parser.children
             raw = str(tok)
