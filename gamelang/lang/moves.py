@@ -19,7 +19,7 @@ import re2
 from pydantic import TypeAdapter, ValidationError
 
 from .spec import Move
-from .types import BOOL, FLOAT, INT, STR, RecordT, Type, to_annotation
+from .types import BOOL, FLOAT, INT, STR, ListT, RecordT, Type, to_annotation
 
 #: RE2 compiles within this much memory; a pattern that needs more is refused.
 RE2_MAX_MEM = 8 << 20
@@ -53,8 +53,14 @@ def compile_regex(pattern: str, flags: str = ""):
         raise MoveError(f"regex does not compile under RE2: {message}") from None
 
 
-def move_type(move: Move) -> RecordT:
-    """The record type a move parses into (used by the type checker)."""
+def move_type(move: Move) -> Type:
+    """The type a move parses into (used by the type checker): a record, or a list of records."""
+    record = record_type(move)
+    return ListT(record) if move.each is not None else record
+
+
+def record_type(move: Move) -> RecordT:
+    """The record one reply (or, for a list move, one match, line or item) parses into."""
     if move.kind == "regex":
         groups = compile_regex(move.regex or "", move.flags).groupindex
         return RecordT(tuple((g, move.types.get(g, STR)) for g in sorted(groups, key=groups.get)))
@@ -69,13 +75,14 @@ class MoveParser:
     def __init__(self, name: str, move: Move) -> None:
         self.name, self.move, self.kind = name, move, move.kind
         self.type = move_type(move)
+        self.record = record_type(move)
         if self.kind == "regex":
             self.regex = compile_regex(move.regex or "", move.flags)
-            self.groups = [n for n, _ in self.type.fields]
+            self.groups = [n for n, _ in self.record.fields]
         elif self.kind == "choice":
             self.options = {o.strip().lower(): (o, i) for i, o in enumerate(move.choice or [])}
         else:
-            self.adapter = _adapter(self.type)
+            self.adapter = _adapter(self.record)
 
     def describe(self) -> str:
         """What the move expects, for messages."""
@@ -83,22 +90,74 @@ class MoveParser:
             return f"/{self.move.regex}/{self.move.flags}"
         if self.kind == "choice":
             return "one of: " + ", ".join(self.move.choice or [])
-        return "a JSON object " + str(self.type)
+        return "a JSON object " + str(self.record)
 
     def parse(self, reply: str) -> ParseResult:
         """Parse one reply."""
+        if self.move.each is not None:
+            return self._parse_each(reply)
+        return self._parse_one(reply)
+
+    def _parse_one(self, reply: str) -> ParseResult:
         if self.kind == "regex":
             return self._parse_regex(reply)
         if self.kind == "choice":
             return self._parse_choice(reply)
         return self._parse_json(reply)
 
+    def _parse_each(self, reply: str) -> ParseResult:
+        """A list move: every match, every line or every JSON item, within the count bounds."""
+        least, most = self.move.bounds
+        each = self.move.each
+        items: list[Any] = []
+        if each == "match":
+            for m in self.regex.finditer(reply.strip()):
+                if len(items) == most:
+                    return ParseResult(False, error=f"the reply has more than {most} matches of {self.describe()}")
+                record = self._record(m)
+                if not record.ok:
+                    return ParseResult(False, error=f"match {len(items) + 1}: {record.error}")
+                items.append(record.value)
+            what = f"matches of {self.describe()}"
+        elif each == "line":
+            lines = [ln.strip() for ln in reply.strip().splitlines() if ln.strip()]
+            if len(lines) > most:
+                return ParseResult(False, error=f"the reply has {len(lines)} lines; at most {most} are expected")
+            for number, line in enumerate(lines, 1):
+                one = self._parse_one(line)
+                if not one.ok:
+                    return ParseResult(False, error=f"line {number} ({_shorten(line)}): {one.error}")
+                items.append(one.value)
+            what = "lines"
+        else:
+            data, problem = _json_array(reply)
+            if problem is not None:
+                return ParseResult(False, error=problem)
+            if len(data) > most:
+                return ParseResult(False, error=f"the reply's JSON list has {len(data)} items; at most {most} are "
+                                                "expected")
+            for number, value in enumerate(data, 1):
+                if not isinstance(value, dict):
+                    return ParseResult(False, error=f"item {number} of the reply's JSON list is not an object")
+                one = self._validate(value)
+                if not one.ok:
+                    return ParseResult(False, error=f"item {number}: {one.error}")
+                items.append(one.value)
+            what = "items in the reply's JSON list"
+        if len(items) < least:
+            found = f"only {len(items)}" if items else "no"
+            return ParseResult(False, error=f"the reply has {found} {what}; expected at least {least}")
+        return ParseResult(True, items)
+
     def _parse_regex(self, reply: str) -> ParseResult:
         m = self.regex.search(reply.strip())
         if m is None:
             return ParseResult(False, error=f"the reply does not match {self.describe()}")
+        return self._record(m)
+
+    def _record(self, m: Any) -> ParseResult:
         record: dict[str, Any] = {}
-        for name, t in self.type.fields:
+        for name, t in self.record.fields:
             text = m.group(name) or ""
             try:
                 record[name] = _convert(text, t)
@@ -124,12 +183,15 @@ class MoveParser:
             return ParseResult(False, error=f"the reply's JSON is invalid: {message}")
         if not isinstance(data, dict):
             return ParseResult(False, error="the reply's JSON is not an object")
+        return self._validate(data)
+
+    def _validate(self, data: dict) -> ParseResult:
         try:
             return ParseResult(True, self.adapter.validate_python(data))
         except ValidationError as err:
             first = err.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"]) or "the object"
-            return ParseResult(False, error=f"the reply's JSON does not fit {self.type}: {where}: {first['msg']}")
+            return ParseResult(False, error=f"the reply's JSON does not fit {self.record}: {where}: {first['msg']}")
 
 
 def _convert(text: str, t: Type) -> Any:
@@ -147,6 +209,29 @@ def _convert(text: str, t: Type) -> Any:
             return False
         raise ValueError(text)
     raise ValueError(text)
+
+
+def _shorten(text: str, width: int = 40) -> str:
+    return repr(text if len(text) <= width else text[:width - 3] + "...")
+
+
+def _json_array(reply: str) -> tuple[list, str | None]:
+    """The JSON list a reply holds (bare, or in a ```json fence), or why there is none."""
+    text = reply.strip()
+    if text.startswith("```"):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        text = text.rsplit("```", 1)[0]
+    start, end = text.find("["), text.rfind("]")
+    if start < 0 or end < start:
+        return [], "the reply holds no JSON list"
+    try:
+        data = json.loads(text[start:end + 1])
+    except (ValueError, RecursionError) as err:
+        message = getattr(err, "msg", None) or ("too deeply nested" if isinstance(err, RecursionError) else str(err))
+        return [], f"the reply's JSON list is invalid: {message}"
+    if not isinstance(data, list):
+        return [], "the reply's JSON is not a list"
+    return data, None
 
 
 def _json_object_text(reply: str) -> str | None:

@@ -151,8 +151,20 @@ class Var(Model):
     init: Expression
 
 
+#: The most items a list move (`each`) may parse from one reply.
+MAX_EACH = 1000
+#: The count bounds of a list move that gives none.
+DEFAULT_EACH_COUNT = (1, 100)
+
+
+def _count_shorthand(value: Any) -> Any:
+    """`count: 3` means exactly three items."""
+    return [value, value] if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class Move(Model):
-    """How a role's reply becomes a move: a regex, a choice list, or a JSON object."""
+    """How a role's reply becomes a move: a regex, a choice list, or a JSON object; with ``each``, a
+    list of such records: every match of the regex, every line, or every item of a JSON array."""
 
     by: Name
     regex: Optional[str] = None
@@ -160,6 +172,8 @@ class Move(Model):
     types: dict[Name, TypeExpr] = Field(default_factory=dict)
     choice: Optional[list[str]] = None
     json_fields: Optional[dict[Name, TypeExpr]] = Field(None, alias="json")
+    each: Optional[Literal["match", "line", "item"]] = None
+    count: Annotated[Optional[tuple[int, int]], BeforeValidator(_count_shorthand)] = None
 
     @model_validator(mode="after")
     def _one_parser(self) -> "Move":
@@ -170,7 +184,21 @@ class Move(Model):
             raise ValueError("`flags` and `types` apply to regex moves only")
         if self.choice is not None and not self.choice:
             raise ValueError("a choice move needs at least one option")
+        if self.count is not None and self.each is None:
+            raise ValueError("`count` applies to list moves (`each match|line|item`) only")
+        if self.count is not None and self.count[0] > self.count[1]:
+            raise ValueError(f"`count {self.count[0]} to {self.count[1]}`: the least is more than the most")
+        if self.count is not None and not (0 <= self.count[0] and 1 <= self.count[1] <= MAX_EACH):
+            raise ValueError(f"`count` must be at most {MAX_EACH} (and the most at least 1)")
+        needs = {"match": ("regex",), "line": ("regex", "choice"), "item": ("json",)}
+        if self.each is not None and self.kind not in needs[self.each]:
+            raise ValueError(f"`each {self.each}` takes a {' or '.join(needs[self.each])} move, not {self.kind}")
         return self
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        """(least, most) items of a list move."""
+        return self.count or DEFAULT_EACH_COUNT
 
     @property
     def kind(self) -> str:
