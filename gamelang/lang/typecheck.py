@@ -110,7 +110,11 @@ class TypeChecker:
         if isinstance(obj, MapT):
             self.report("GL0017", e.pos, f"'{ex.unparse(e.obj)}' is a map; read a key with [\"{e.name}\"]")
             return ANY
-        self.report("GL0017", e.pos, f"'{ex.unparse(e.obj)}' is {obj} and has no fields")
+        hint = None
+        if isinstance(obj, ListT) and isinstance(obj.item, RecordT):
+            shown = ex.unparse(e.obj)
+            hint = f"it is a list: read one item's field, {shown}[0].{e.name}, or all: [x.{e.name} for x in {shown}]"
+        self.report("GL0017", e.pos, f"'{ex.unparse(e.obj)}' is {obj} and has no fields", hint)
         return ANY
 
     def _Index(self, e: ex.Index) -> Type:
