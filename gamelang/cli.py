@@ -84,14 +84,16 @@ def validate(
 
 @app.command()
 def graph(
-    game: str = typer.Argument(..., help="A game file or the name of a game under games/."),
+    game: str = typer.Argument(..., help="A game file, the name of a game under games/, or a folder of games."),
     format: GraphFormat = typer.Option(GraphFormat.mermaid, "--format", "-f", help="mermaid or dot."),
 ) -> None:
-    """Print a game's state machine as a Mermaid or Graphviz diagram."""
+    """Print a game's state machine as a Mermaid or Graphviz diagram (of every game under a folder)."""
     from .graph import to_dot, to_mermaid
 
-    machine = load_machine_or_exit(game)
-    typer.echo(to_mermaid(machine.spec) if format is GraphFormat.mermaid else to_dot(machine.spec), nl=False)
+    for i, machine in enumerate(load_machines_or_exit(game)):
+        if i:
+            typer.echo("")
+        typer.echo(to_mermaid(machine.spec) if format is GraphFormat.mermaid else to_dot(machine.spec), nl=False)
 
 
 @app.command()
@@ -155,7 +157,7 @@ def _check_roles(machines, role_specs: dict) -> None:
 
 @app.command()
 def play(
-    game: str = typer.Argument(..., help="A game file or the name of a game under games/."),
+    game: str = typer.Argument(..., help="A game file, the name of a game under games/, or a folder of games."),
     human: list[str] = typer.Option([], "--human", help=HUMAN_HELP),
     model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
     role: list[str] = typer.Option([], "--role", help=ROLE_HELP),
@@ -180,7 +182,16 @@ def play(
     from .runtime.runfolder import RunFolderError
     from .runtime.scheduler import Assignment, EpisodeJob, run_jobs
 
-    machine = load_machine_or_exit(game)
+    machines = load_machines_or_exit(game)
+    if len(machines) > 1:  # a folder of games: one episode of each, one after another
+        codes = []
+        for m in machines:
+            try:
+                play(str(m.path), human, model, role, experiment, instance, seed, save, split, test_share, split_seed)
+            except typer.Exit as done:
+                codes.append(done.exit_code)
+        raise typer.Exit(max(codes))
+    machine = machines[0]
     role_specs, default = _assignment_specs(model, role, human)
     _check_roles([machine], role_specs)
     if save is not None:
@@ -240,7 +251,7 @@ def play(
 @app.command()
 def run(
     games: Optional[list[str]] = typer.Argument(
-        None, help="Games to run (files or names); with --resume, by default those of the run."),
+        None, help="Games to run (files, names or folders of games); with --resume, by default those of the run."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default: runs/GAMES-TIME)."),
     model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
     role: list[str] = typer.Option([], "--role", help=ROLE_HELP),
@@ -301,7 +312,7 @@ def run(
         raise fail("name at least one game to run" + (f" ({out} holds no run to resume)" if resume else ""))
     episodes = 1 if episodes is None else episodes
     seed = 0 if seed is None else seed
-    machines = [load_machine_or_exit(g) for g in games]
+    machines = [m for g in games for m in load_machines_or_exit(g)]
     names = [m.name for m in machines]
     if len(set(names)) != len(names):
         raise fail("a game is named twice")
@@ -524,6 +535,19 @@ def transcript(
 from .cli_train import train_app  # noqa: E402 (registered here, once `app` exists)
 
 app.add_typer(train_app, name="train")
+
+
+def load_machines_or_exit(ref: str) -> list:
+    """The games ``ref`` names: one game (a file, a game's folder, a name), or every game under a folder."""
+    from .registry import game_files_under, is_game_folder
+
+    path = Path(ref)
+    if path.is_dir() and not is_game_folder(path):
+        files = game_files_under(path)
+        if not files:
+            raise fail(f"no game files (*.game, *.game.yaml) under {ref}")
+        return [load_machine_or_exit(str(f)) for f in files]
+    return [load_machine_or_exit(ref)]
 
 
 def load_machine_or_exit(ref: str):

@@ -59,3 +59,16 @@ def resolve_game(ref: str) -> Path:
     hint = did_you_mean(ref, known)
     listing = ", ".join(sorted(known)) or "none"
     raise GameNotFound(f"no game file or game named '{ref}'" + (f"; {hint}" if hint else f" (known games: {listing})"))
+
+
+def is_game_folder(path: Path) -> bool:
+    """Whether ``path`` is one game's folder (games/taboo holding taboo.game), not a folder of games."""
+    return path.is_dir() and any(c.is_file() for c in _candidates(path.parent, path.name))
+
+
+def game_files_under(folder: Path) -> list[Path]:
+    """The game files under a folder, one per game: NAME.game where NAME.game.yaml is its twin."""
+    files = [p for p in sorted(folder.rglob("*")) if p.is_file() and p.name.endswith((".game", ".game.yaml", ".game.yml"))]
+    stems = {(p.parent, p.name) for p in files}
+    return [p for p in files if p.name.endswith(".game")
+            or (p.parent, p.name.split(".game.")[0] + ".game") not in stems]
