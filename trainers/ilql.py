@@ -185,8 +185,9 @@ def ilql_loss(model: Any, heads: Any, batch: dict[str, Any], config: ILQLTrainCo
     q2 = q2_all.gather(1, actions[:, None]).squeeze(1)
     v = heads.value(h)
     with torch.no_grad():
-        target_q = torch.minimum(heads.q(h, embeddings, "target_q1").gather(1, actions[:, None]),
-                                 heads.q(h, embeddings, "target_q2").gather(1, actions[:, None])).squeeze(1)
+        # only the data's tokens: a vocabulary-wide target would cost as much as the online heads
+        chosen = embeddings[actions]
+        target_q = torch.minimum((heads.target_q1(h) * chosen).sum(-1), (heads.target_q2(h) * chosen).sum(-1))
         v_next = v.detach()[batch["nexts"]] * (1.0 - batch["dones"])
         q_target = batch["rewards"] + config.gamma * v_next
     q_loss = F.mse_loss(q1, q_target) + F.mse_loss(q2, q_target)

@@ -85,6 +85,8 @@ class HFPlayer(TokenChatPlayer):
             return None
         try:
             heads, info = load_heads(spec.target, self.model.device)
+            # in the model's dtype: the output embeddings are then read as they are, never copied per token
+            heads.to(dtype=self.model.get_output_embeddings().weight.dtype)
         except ValueError as err:
             self.close()
             raise PlayerSpecError(str(err)) from None
