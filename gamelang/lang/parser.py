@@ -533,6 +533,19 @@ class GameBuilder:
     def decl_move_decl(self, node: Tree) -> None:
         name, role, parser = node.children
         move: dict[str, Any] = {"by": self.name(role)}
+        if parser.data == "each_move":  # each match|line|item PARSER [count N [to M]]
+            kind, inner, bounds = parser.children
+            move["each"] = Located(str(kind.children[0]), _node_pos(kind))
+            if bounds is not None:
+                low, high = bounds.children
+                move["count"] = Located([Located(int(low), _tok_pos(low)),
+                                         Located(int(high if high is not None else low), _tok_pos(high or low))],
+                                        _node_pos(bounds))
+            parser = inner
+        if parser.data == "each_move":
+            self.diags.add(self.path, _node_pos(parser), "GL0007", "`each` cannot be nested: a list move parses "
+                                                                    "each match, line or item once")
+            return
         if parser.data == "regex_move":
             tok, types = parser.children
             raw = str(tok)
