@@ -1,6 +1,8 @@
 """End to end: a tiny model trained from scratch on a game's reference episodes, measured on held-out instances.
 
-The steps are the ones a user runs by hand, done here with the real ``gamelang`` commands:
+The steps are the ones a user runs by hand with ``gamelang run``, ``export`` and ``train``; the
+script calls the same Python API in one process (torch is imported once) and prints, for each step,
+the command line that does it:
 
 1. ``gamelang run shapes --split train``: reference episodes on the training instances, both roles
    played by the game's scripted reference players.
@@ -18,8 +20,8 @@ win rate on training instances (how well the model imitates what it was trained 
     python examples/train_sft.py [--out runs/train-example] [--quick]
 
 ``--quick`` runs every step on a handful of instances and a few training steps: it checks that
-the pipeline works, not that the model learns. The full run takes about a quarter of an hour on
-two CPU cores (see examples/README.md for what it reached).
+the pipeline works, not that the model learns. The full run took 24 minutes on two CPU cores that
+other jobs were using too, most of it training (examples/README.md has what it reached).
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ class Plan:
     dpo_instances: int = 400  # training instances the SFT model samples
     dpo_samples: int = 4      # episodes per instance, at temperature 1
     dpo_steps: int = 100
-    dpo_lr: float = 5e-5
+    dpo_lr: float = 5e-5      # 5e-4 was too much: the format broke (examples/README.md)
     dpo_batch: int = 16
     dpo_beta: float = 0.1
     dpo_with_reference: bool = False  # also pair the reference episodes (quick mode: there may be no pairs otherwise)
@@ -200,8 +202,8 @@ class Pipeline:
     def train_dpo(self, sft_spec: str, reference: Path) -> str | None:
         """DPO from the SFT model on pairs of its own sampled episodes; None when there is no pair."""
         p = self.plan
-        sampled = self.play("sft-sampled", "train", f"{sft_spec}?temperature=1.0", p.dpo_instances,
-                            episodes=p.dpo_samples, seed=1)
+        sampling = sft_spec + ("&" if "?" in sft_spec else "?") + "temperature=1.0"
+        sampled = self.play("sft-sampled", "train", sampling, p.dpo_instances, episodes=p.dpo_samples, seed=1)
         sources = [sampled] + ([reference] if p.dpo_with_reference else [])
         try:
             data, pairs = self.export("dpo", sources, "dpo.jsonl", level="turn")
@@ -210,7 +212,8 @@ class Pipeline:
             return None
         if pairs == 0:
             return None
-        model = sft_spec.removeprefix("hf:")
+        # the folder SFT wrote (a whole model here; gamelang train also starts from an adapter folder)
+        model = str(self.out / "models" / "sft")
         return self.train("dpo", model, data, "dpo", {
             "max_steps": p.dpo_steps, "lr": p.dpo_lr, "batch_size": p.dpo_batch, "beta": p.dpo_beta,
             "logging_steps": max(1, p.dpo_steps // 10), "save_steps": p.dpo_steps})
@@ -289,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         sft = pipe.step("sft", "export and train SFT", pipe.train_sft, reference, base)
         evals["SFT"] = pipe.step("measure sft", "measure the SFT model", pipe.evaluate, "sft", sft)
         dpo = pipe.step("dpo", "sample, export and train DPO", pipe.train_dpo, sft, reference)
-        evals["SFT + DPO"] = pipe.step("measure dpo", "measure the DPO model", pipe.evaluate, "dpo", dpo) if dpo else None
+        evals["SFT + DPO"] = (pipe.step("measure dpo", "measure the DPO model", pipe.evaluate, "dpo", dpo)
+                              if dpo else None)
     except StepFailed as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -302,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     if dpo is None:
         print("SFT + DPO: no DPO pairs (every sampled episode of an instance scored the same); not trained")
     print(f"time: {total / 60:.1f} min (" + ", ".join(f"{n} {s:.0f}s" for n, s in pipe.timings) + ")")
+    runs = " ".join(str(r["test"]) for r in evals.values() if r)
+    print(f"compare the test runs game by game: gamelang compare {runs}")
     (args.out / "table.txt").write_text(render(rows) + "\n")
     return 0
 
