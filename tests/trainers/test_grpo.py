@@ -303,3 +303,29 @@ def test_vllm_colocate_backend_keeps_each_rows_settings(monkeypatch):
         check_vllm_setup("colocate", 2, 2)
     with pytest.raises(VLLMUnsupported, match="one training process"):
         check_vllm_setup("server", 1, 2)
+
+
+def test_a_forward_pass_over_the_episode_gives_the_sampling_logprobs(tiny_model, echo_game):
+    """What TRL computes for the loss (the model over prompt + completion) matches what was sampled."""
+    import torch
+
+    from gamelang.compiler import compile_file
+    from gamelang.players.hf import generate_with_model, load_model
+    from trainers.grpo_rollout import GameRollout, RolloutSettings, build_task
+
+    model, tokenizer = load_model(str(tiny_model))
+    task = build_task([compile_file(echo_game).machine], "player")
+    stop = frozenset({tokenizer.eos_token_id})
+    rollout = GameRollout(task, tokenizer, {"host": parse_spec("scripted")}, RolloutSettings(max_new_tokens=6),
+                          generate=lambda trainer, rows: generate_with_model(model, tokenizer, rows, stop))
+    out = rollout([key for key in task.instances for _ in range(2)])
+    rollout.close()
+    assert max(out["learner_turns"]) == 2, "some episode had two learner turns"
+    for prompt, ids, mask, sampled in zip(out["prompt_ids"], out["completion_ids"], out["env_mask"], out["logprobs"]):
+        with torch.no_grad():
+            logits = model(torch.tensor([prompt + ids])).logits[0].float()
+        logprobs = torch.log_softmax(logits[len(prompt) - 1:-1], dim=-1)  # position t predicts completion id t
+        recomputed = logprobs[torch.arange(len(ids)), torch.tensor(ids)]
+        for value, expected, m in zip(recomputed.tolist(), sampled, mask):
+            if m:
+                assert value == pytest.approx(expected, abs=1e-4)
