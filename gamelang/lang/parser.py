@@ -7,6 +7,7 @@ goes on, so that one pass reports the syntax errors of every declaration.
 
 from __future__ import annotations
 
+import contextvars
 import re
 import textwrap
 from functools import lru_cache
@@ -67,7 +68,31 @@ class _WholeWordKeywords:
     always_accept = ("NAME",)
 
     def process(self, stream):
-        return stream
+        # also the place that sees every token: it enforces the parse's token budget
+        budget = _token_budget.get(None)
+        if budget is None:
+            yield from stream
+            return
+        for token in stream:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise TooManyTokens(token)
+            yield token
+
+
+#: Tokens one file's parse may read, syntax-error recovery included. Lark takes tens of
+#: microseconds a token, so this keeps compiling any file within seconds; the shipped games have
+#: about 250 tokens (a text block is one token).
+MAX_TOKENS = 20_000
+_token_budget: contextvars.ContextVar[list[int]] = contextvars.ContextVar("gamelang_token_budget")
+
+
+class TooManyTokens(Exception):
+    """A parse read more than :data:`MAX_TOKENS` tokens; ``token`` is where it stopped."""
+
+    def __init__(self, token: Token) -> None:
+        super().__init__("too many tokens")
+        self.token = token
 
 
 @lru_cache(maxsize=1)
@@ -164,12 +189,18 @@ def _first_position(node: Any) -> tuple[int, int]:
 
 def parse_expression(text: str) -> ex.Expr:
     """Parse one expression; raise :class:`LangSyntaxError` (relative position) if invalid."""
+    token = _token_budget.set([MAX_TOKENS])
     try:
         tree = get_parser().parse(text, start="expr")
+    except TooManyTokens as err:
+        raise LangSyntaxError(f"the expression has more than {MAX_TOKENS:,} tokens", max(err.token.line or 1, 1),
+                              max(err.token.column or 1, 1), "GL0005") from None
     except UnexpectedInput as err:
         message, hint, code = _syntax_message(err)
         raise LangSyntaxError(message, err.line if err.line > 0 else 1, err.column if err.column > 0 else 1,
                               code, hint) from None
+    finally:
+        _token_budget.reset(token)
     deep = too_deep(tree)
     if deep is not None:
         raise LangSyntaxError(TOO_DEEP, deep[0], deep[1], "GL0040", TOO_DEEP_HINT)
@@ -267,6 +298,20 @@ def _blank(text: str, start: int, end: int) -> str:
 
 def parse_tree(text: str, path: str, diags: Diagnostics) -> Tree | None:
     """Parse a whole file, reporting every syntax error; return the tree of what parsed."""
+    token = _token_budget.set([MAX_TOKENS])  # shared by the re-parses of syntax-error recovery
+    try:
+        return _parse_tree(text, path, diags)
+    except TooManyTokens as err:
+        line, col = max(err.token.line or 1, 1), max(err.token.column or 1, 1)
+        diags.add(path, SourcePos(line, col), "GL0005", f"the file has more than {MAX_TOKENS:,} tokens "
+                  "(counting the re-reads after syntax errors); the compiler stops here",
+                  "a game is a page or two: move long data into instance or constant files")
+        return None
+    finally:
+        _token_budget.reset(token)
+
+
+def _parse_tree(text: str, path: str, diags: Diagnostics) -> Tree | None:
     parser = get_parser()
     work = text
     for _ in range(MAX_SYNTAX_ERRORS):

@@ -23,8 +23,10 @@ from ruamel.yaml.scalarstring import (
 from .diagnostics import Diagnostics, SourcePos
 from .source import Located, TextPos
 
-#: Aliases can make a small document expand enormously; past this many nodes we stop.
-MAX_NODES = 200_000
+#: Aliases can make a small document expand enormously; past this many nodes we stop. Locating
+#: a node takes tens of microseconds, so this keeps loading within seconds; the shipped YAML
+#: game has a few hundred (like MAX_TOKENS of the .game form).
+MAX_NODES = 20_000
 
 
 class _TooLarge(Exception):
