@@ -50,6 +50,9 @@ class LiveTranscript:
             c.print(plain(f"  ↻ re-prompt {event['count']} of {event['of']}", "yellow"))
         elif kind == "state" and event.get("from") and self.visible is None:
             c.print(plain(f"  {event['from']} → {event['to']}", "dim"))
+        elif kind == "tool_result" and self._shows(event["role"]):
+            c.print(Panel(plain(event["text"]), title=plain(f"tool {event['name']} → {event['role']}"),
+                          title_align="left", border_style="blue"))
         elif kind == "reward":
             c.print(plain(f"  reward {event['value']} to {event['role']}", "magenta"))
         elif kind == "error":

@@ -28,6 +28,7 @@ from .lang.spec import (
     LoseFailure,
     Parse,
     Reprompt,
+    Result,
     Reward,
     SetVar,
     Statement,
@@ -92,6 +93,13 @@ class SetOp(Op):
 
 @dataclass(frozen=True)
 class TellOp(Op):
+    role: str
+    message: CompiledTemplate
+
+
+@dataclass(frozen=True)
+class ResultOp(Op):
+    move: str  # the tool move whose call this answers
     role: str
     message: CompiledTemplate
 
@@ -245,6 +253,8 @@ class _StateCompiler:
             self.ops.append(SetOp(line, stmt.var, compile_expr(stmt.to), ex.unparse(stmt.to)))
         elif isinstance(stmt, Tell):
             self.ops.append(TellOp(line, stmt.tell, b.template(stmt.message)))
+        elif isinstance(stmt, Result):
+            self.ops.append(ResultOp(line, stmt.result, b.spec.moves[stmt.result].by, b.template(stmt.message)))
         elif isinstance(stmt, Reward):
             self.ops.append(RewardOp(line, compile_expr(stmt.reward), stmt.to, ex.unparse(stmt.reward),
                                      f"{self.state}:{line}",

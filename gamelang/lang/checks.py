@@ -23,7 +23,7 @@ from .diagnostics import Diagnostics, SourcePos, did_you_mean
 from .evaluate import compile_expr
 from .functions import FUNCTIONS, EvalError
 from .loader import LoadedSpec
-from .moves import MoveError, MoveParser, compile_regex
+from .moves import TOOL_RECORD_FIELDS, TOOLS_TYPE, MoveError, MoveParser, compile_regex, tool_schemas
 from .parser import EXPRESSION_KEYWORDS
 from .source import MAX_SOURCE_BYTES, DataPath, OutsideFolder, TextPos, confined_path
 from .spec import (
@@ -36,6 +36,7 @@ from .spec import (
     LoseFailure,
     Parse,
     Reprompt,
+    Result,
     Reward,
     SetVar,
     Statement,
@@ -70,7 +71,7 @@ PLAYER_BUILTINS: dict[str, Type] = {
     "messages": ListT(RecordT((("role", STR), ("content", STR)))),  # the role's own conversation
 }
 SCORE_BUILTINS: dict[str, Type] = {"won": BOOL, "lost": BOOL, "aborted": BOOL, "outcome": STR}
-RESERVED = set(RUNTIME_BUILTINS) | set(PLAYER_BUILTINS) | set(SCORE_BUILTINS) | {"main", "role"}
+RESERVED = set(RUNTIME_BUILTINS) | set(PLAYER_BUILTINS) | set(SCORE_BUILTINS) | {"main", "role", "tools"}
 
 
 @dataclass
@@ -148,6 +149,7 @@ class Checker:
         self.check_names()
         self.check_instance()
         self.check_consts()
+        self.check_tools()
         base = self.base_scope()
         self.check_vars(base)
         self.check_moves()
@@ -302,7 +304,18 @@ class Checker:
     def base_scope(self) -> dict[str, Symbol]:
         scope = {n: Symbol(n, f.type, "field") for n, f in self.spec.instance.items()}
         scope.update({n: Symbol(n, c.type, "const") for n, c in self.spec.consts.items()})
+        if self.spec.tools:  # the declared tools, for a prompt that describes them in the text form
+            scope["tools"] = Symbol("tools", TOOLS_TYPE, "builtin")
         return scope
+
+    def check_tools(self) -> None:
+        for name in self.spec.tools:
+            if name in TOOL_RECORD_FIELDS:
+                self.err(("tools", name), "GL0033", f"the tool name '{name}' is a field of every tool call "
+                                                    f"({', '.join(TOOL_RECORD_FIELDS)})",
+                         f"choose another name, such as '{name}_'", key=True)
+        if self.spec.tools:
+            self.a.const_values["tools"] = tool_schemas(self.spec.tools)
 
     def full_scope(self) -> dict[str, Symbol]:
         scope = self.base_scope()
@@ -343,7 +356,17 @@ class Checker:
                         bad = True
                 if bad:
                     continue
-            self.a.moves[name] = MoveParser(name, move)
+            if move.kind == "tool":
+                missing = [t for t in move.tool or [] if t not in self.spec.tools]
+                for t in missing:
+                    self.undefined(path + ("tool",), "GL0041", "tool", t, self.spec.tools)
+                if not self.spec.tools and not move.tool:
+                    self.err(path + ("tool",), "GL0041", f"move '{name}' parses tool calls, but the game declares no "
+                                                          "tool", 'declare one: tool search(query: str) "Search"')
+                if missing or not self.spec.tools:
+                    continue
+                self.used.update(("tool", t) for t in move.tool or self.spec.tools)
+            self.a.moves[name] = MoveParser(name, move, self.spec.tools)
 
     def check_roles(self) -> None:
         for name, role in self.spec.roles.items():
@@ -516,6 +539,18 @@ class Checker:
                 self.used.add(("tell", stmt.tell))
             self.template(stmt.message, path + ("message",), scope)
             return flow
+        if isinstance(stmt, Result):
+            move = self.spec.moves.get(stmt.result)
+            if move is None:
+                self.undefined(path + ("result",), "GL0011", "move", stmt.result, self.spec.moves)
+            elif move.kind != "tool" or move.each is not None:
+                self.err(path + ("result",), "GL0041", f"`result` answers one tool call, but move '{stmt.result}' "
+                                                       f"is {'a list move' if move.each else 'a ' + move.kind + ' move'}",
+                         "declare a move that parses a call: move call by ROLE = tool")
+            else:
+                self.used.add(("tell", move.by))
+            self.template(stmt.message, path + ("message",), scope)
+            return flow
         if isinstance(stmt, Reward):
             got = self.typecheck(stmt.reward, path + ("reward",), scope)
             if not got.fits(FLOAT):
@@ -637,6 +672,7 @@ class Checker:
                 warn(("roles", name), f"role '{name}' is never asked" + (" (only told)" if told else ""))
         # (section, how a use is recorded, what to say)
         for section, use, says in (("moves", "move", "move '{}' is never parsed"),
+                                   ("tools", "tool", "tool '{}' is never offered: no tool move parses its calls"),
                                    ("vars", "name", "variable '{}' is never read"),
                                    ("consts", "name", "constant '{}' is never used"),
                                    ("instance", "name", "instance field '{}' is never used"),

@@ -169,7 +169,7 @@ def describe_path(path: tuple) -> str:
     """'in state 'guess'' style context for a data path."""
     if len(path) >= 2 and path[0] in NAMED_SECTIONS:
         what = {"instance": "instance field", "experiments": "experiment", "roles": "role", "templates": "template",
-                "consts": "constant", "vars": "variable", "moves": "move", "states": "state",
+                "consts": "constant", "vars": "variable", "moves": "move", "tools": "tool", "states": "state",
                 "players": "player"}[path[0]]
         return f"in {what} '{path[1]}'"
     if path:
@@ -193,16 +193,19 @@ def _known_keys() -> list[str]:
         Parse,
         Player,
         Reprompt,
+        Result,
         Reward,
         Role,
         Score,
         SetVar,
         Tell,
+        Tool,
+        ToolArg,
         Var,
     )
     keys = set(GameSpec.model_fields)
     for model in (Ask, Check, Const, End, FieldDecl, Goto, Header, If, InstancesDecl, Limits, Move, Parse, Player,
-                  Reprompt, Reward, Role, Score, SetVar, Tell, Var):
+                  Reprompt, Result, Reward, Role, Score, SetVar, Tell, Tool, ToolArg, Var):
         for name, f in model.model_fields.items():
             keys.add(f.alias or name)
     return sorted(keys)

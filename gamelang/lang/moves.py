@@ -18,8 +18,12 @@ from typing import Any
 import re2
 from pydantic import TypeAdapter, ValidationError
 
-from .spec import Move
-from .types import BOOL, FLOAT, INT, STR, ListT, RecordT, Type, to_annotation
+from .diagnostics import did_you_mean
+from .spec import Move, Tool
+from .types import BOOL, FLOAT, INT, STR, ListT, MapT, RecordT, Type, to_annotation
+
+#: Fields of a tool move's record besides one per tool (so no tool may have these names).
+TOOL_RECORD_FIELDS = ("name", "id", "given")
 
 #: RE2 compiles within this much memory; a pattern that needs more is refused.
 RE2_MAX_MEM = 8 << 20
@@ -53,14 +57,40 @@ def compile_regex(pattern: str, flags: str = ""):
         raise MoveError(f"regex does not compile under RE2: {message}") from None
 
 
-def move_type(move: Move) -> Type:
+def move_type(move: Move, tools: dict[str, Tool] | None = None) -> Type:
     """The type a move parses into (used by the type checker): a record, or a list of records."""
-    record = record_type(move)
+    record = record_type(move, tools)
     return ListT(record) if move.each is not None else record
 
 
-def record_type(move: Move) -> RecordT:
+def offered_tools(move: Move, tools: dict[str, Tool] | None) -> dict[str, Tool]:
+    """The tools a tool move accepts calls of (all declared ones when it names none)."""
+    tools = tools or {}
+    return {t: tools[t] for t in (move.tool or tools) if t in tools}
+
+
+def tool_record_type(offered: dict[str, Tool]) -> RecordT:
+    """{name, id, given, TOOL: {its arguments}...}: the called tool's arguments under its name."""
+    return RecordT((("name", STR), ("id", STR), ("given", ListT(STR)))
+                   + tuple((t, RecordT(tuple((a, arg.type) for a, arg in tool.args.items())))
+                           for t, tool in offered.items()))
+
+
+def default_value(t: Type) -> Any:
+    """The value an argument has when it was not given (and the arguments of tools not called)."""
+    if isinstance(t, ListT):
+        return []
+    if isinstance(t, MapT):
+        return {}
+    if isinstance(t, RecordT):
+        return {n: default_value(ft) for n, ft in t.fields}
+    return {STR: "", INT: 0, FLOAT: 0.0, BOOL: False}.get(t, "")
+
+
+def record_type(move: Move, tools: dict[str, Tool] | None = None) -> RecordT:
     """The record one reply (or, for a list move, one match, line or item) parses into."""
+    if move.kind == "tool":
+        return tool_record_type(offered_tools(move, tools))
     if move.kind == "regex":
         groups = compile_regex(move.regex or "", move.flags).groupindex
         return RecordT(tuple((g, move.types.get(g, STR)) for g in sorted(groups, key=groups.get)))
@@ -72,11 +102,15 @@ def record_type(move: Move) -> RecordT:
 class MoveParser:
     """Parses replies for one move."""
 
-    def __init__(self, name: str, move: Move) -> None:
+    def __init__(self, name: str, move: Move, tools: dict[str, Tool] | None = None) -> None:
         self.name, self.move, self.kind = name, move, move.kind
-        self.type = move_type(move)
-        self.record = record_type(move)
-        if self.kind == "regex":
+        self.type = move_type(move, tools)
+        self.record = record_type(move, tools)
+        if self.kind == "tool":
+            self.tools = offered_tools(move, tools)
+            self.arg_adapters = {(t, a): _adapter_of(arg.type) for t, tool in self.tools.items()
+                                 for a, arg in tool.args.items()}
+        elif self.kind == "regex":
             self.regex = compile_regex(move.regex or "", move.flags)
             self.groups = [n for n, _ in self.record.fields]
         elif self.kind == "choice":
@@ -90,6 +124,8 @@ class MoveParser:
             return f"/{self.move.regex}/{self.move.flags}"
         if self.kind == "choice":
             return "one of: " + ", ".join(self.move.choice or [])
+        if self.kind == "tool":
+            return "a call of one of the tools " + ", ".join(self.tools)
         return "a JSON object " + str(self.record)
 
     def parse(self, reply: str) -> ParseResult:
@@ -99,6 +135,8 @@ class MoveParser:
         return self._parse_one(reply)
 
     def _parse_one(self, reply: str) -> ParseResult:
+        if self.kind == "tool":
+            return self._parse_tool(reply)
         if self.kind == "regex":
             return self._parse_regex(reply)
         if self.kind == "choice":
@@ -139,7 +177,7 @@ class MoveParser:
             for number, value in enumerate(data, 1):
                 if not isinstance(value, dict):
                     return ParseResult(False, error=f"item {number} of the reply's JSON list is not an object")
-                one = self._validate(value)
+                one = self.tool_call(value) if self.kind == "tool" else self._validate(value)
                 if not one.ok:
                     return ParseResult(False, error=f"item {number}: {one.error}")
                 items.append(one.value)
@@ -148,6 +186,65 @@ class MoveParser:
             found = f"only {len(items)}" if items else "no"
             return ParseResult(False, error=f"the reply has {found} {what}; expected at least {least}")
         return ParseResult(True, items)
+
+    def _parse_tool(self, reply: str) -> ParseResult:
+        """A tool call in the text form: {"name": TOOL, "arguments": {...}}, bare, fenced or in <tool_call> tags."""
+        text = reply.strip()
+        if "<tool_call>" in text:  # the form of Hermes and Qwen chat templates
+            text = text.split("<tool_call>", 1)[1].split("</tool_call>", 1)[0]
+        body = _json_object_text(text)
+        if body is None:
+            return ParseResult(False, error='the reply holds no tool call: expected {"name": TOOL, "arguments": {...}}')
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError) as err:
+            message = getattr(err, "msg", None) or ("too deeply nested" if isinstance(err, RecursionError) else str(err))
+            return ParseResult(False, error=f"the tool call's JSON is invalid: {message}")
+        return self.tool_call(data)
+
+    def tool_call(self, data: Any) -> ParseResult:
+        """Check one call (a JSON object, as parsed or as a native tool call) against the declared tools."""
+        if isinstance(data, dict) and isinstance(data.get("function"), dict):  # {"type": "function", "function": ...}
+            data = {**data["function"], "id": data.get("id", "")}
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            return ParseResult(False, error='the tool call has no "name": expected {"name": TOOL, "arguments": {...}}')
+        name = data["name"]
+        if name not in self.tools:
+            hint = did_you_mean(name, self.tools)
+            return ParseResult(False, error=f"unknown tool '{name}'" + (f"; {hint}" if hint else "")
+                               + f" (tools: {', '.join(self.tools)})")
+        args = data.get("arguments", data.get("parameters", {}))
+        if isinstance(args, str):  # OpenAI sends the arguments as JSON text
+            try:
+                args = json.loads(args) if args.strip() else {}
+            except (ValueError, RecursionError):
+                return ParseResult(False, error=f"{name}: the arguments are not valid JSON")
+        if not isinstance(args, dict):
+            return ParseResult(False, error=f"{name}: the arguments must be a JSON object")
+        tool = self.tools[name]
+        shown = ", ".join(a + ("?" if arg.optional else "") for a, arg in tool.args.items()) or "none"
+        for a in args:
+            if a not in tool.args:
+                hint = did_you_mean(str(a), tool.args)
+                return ParseResult(False, error=f"{name}: unknown argument '{a}'" + (f"; {hint}" if hint else "")
+                                   + f" (arguments: {shown})")
+        values: dict[str, Any] = {}
+        for a, arg in tool.args.items():
+            if a not in args or args[a] is None:
+                if not arg.optional:
+                    return ParseResult(False, error=f"{name}: missing argument '{a}' (arguments: {shown})")
+                values[a] = default_value(arg.type)
+                continue
+            try:
+                values[a] = self.arg_adapters[(name, a)].validate_python(args[a])
+            except ValidationError as err:
+                first = err.errors(include_url=False)[0]
+                return ParseResult(False, error=f"{name}: argument '{a}' must be {arg.type}: {first['msg']}")
+        record: dict[str, Any] = {"name": name, "id": str(data.get("id") or ""), "given": [a for a in tool.args
+                                                                                            if a in args]}
+        for t, other in self.tools.items():
+            record[t] = values if t == name else {a: default_value(arg.type) for a, arg in other.args.items()}
+        return ParseResult(True, record)
 
     def _parse_regex(self, reply: str) -> ParseResult:
         m = self.regex.search(reply.strip())
@@ -245,6 +342,37 @@ def _json_object_text(reply: str) -> str | None:
     return text[start:end + 1]
 
 
+def json_schema(t: Type) -> dict[str, Any]:
+    """The JSON schema of a value of type ``t`` (for the tools' parameters)."""
+    if isinstance(t, ListT):
+        return {"type": "array", "items": json_schema(t.item)}
+    if isinstance(t, MapT):
+        return {"type": "object", "additionalProperties": json_schema(t.value)}
+    if isinstance(t, RecordT):
+        return {"type": "object", "properties": {n: json_schema(ft) for n, ft in t.fields},
+                "required": [n for n, _ in t.fields]}
+    return {"type": {STR: "string", INT: "integer", FLOAT: "number", BOOL: "boolean"}.get(t, "string")}
+
+
+def tool_schemas(tools: dict[str, Tool]) -> list[dict[str, Any]]:
+    """The declared tools in the function-calling form of chat APIs and chat templates:
+    ``[{name, description, parameters: JSON schema}]`` (wrap each in ``{"type": "function",
+    "function": ...}`` for the OpenAI API)."""
+    return [{"name": name, "description": tool.description,
+             "parameters": {"type": "object", "properties": {a: json_schema(arg.type) for a, arg in tool.args.items()},
+                            "required": [a for a, arg in tool.args.items() if not arg.optional]}}
+            for name, tool in tools.items()]
+
+
+#: The type of the built-in `tools` (a game with tools may show them in a template).
+TOOLS_TYPE = ListT(RecordT((("name", STR), ("description", STR), ("parameters", MapT(STR)))))
+
+
 @lru_cache(maxsize=256)
 def _adapter(t: RecordT) -> TypeAdapter:
+    return TypeAdapter(to_annotation(t))
+
+
+@lru_cache(maxsize=1024)
+def _adapter_of(t: Type) -> TypeAdapter:
     return TypeAdapter(to_annotation(t))

@@ -31,8 +31,8 @@ GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
 #: Keywords that begin a top-level declaration; recovery resumes at the next one.
 TOP_LEVEL = ("game", "instance", "instances", "experiment", "role", "template", "const", "var",
-             "move", "state", "score", "player", "limits")
-STATEMENT_KEYWORDS = ("ask", "parse", "check", "set", "tell", "reward", "goto", "end", "if")
+             "move", "tool", "state", "score", "player", "limits")
+STATEMENT_KEYWORDS = ("ask", "parse", "check", "set", "tell", "result", "reward", "goto", "end", "if")
 _DECL_START = re.compile(r"^(?:%s)\b" % "|".join(TOP_LEVEL), re.MULTILINE)
 MAX_SYNTAX_ERRORS = 25
 
@@ -606,11 +606,37 @@ class GameBuilder:
                                         _node_pos(record))
         elif parser.data == "choice_move":
             move["choice"] = self.string_list(parser.children[0])
+        elif parser.data == "tool_move":  # `tool` offers every declared tool, `tool [a, b]` those
+            move["tool"] = Located([self.name(t) for t in parser.children if t is not None], _node_pos(parser))
         else:
             record = parser.children[0]
             move["json"] = Located({self.name(f.children[0]): self.slice(f.children[1]) for f in record.children},
                                    _node_pos(record))
         self.put("moves", name, Located(move, _tok_pos(name)), "move")
+
+    def decl_tool_decl(self, node: Tree) -> None:
+        name, *args, description = node.children
+        tool: dict[str, Any] = {}
+        if description is not None:
+            tool["description"] = self.text_value(description)
+        table: dict[Any, Any] = {}
+        seen: set[str] = set()
+        for arg in args:
+            if arg is None:
+                continue
+            arg_name, optional, type_node = arg.children
+            if str(arg_name) in seen:
+                self.diags.add(self.path, _tok_pos(arg_name), "GL0008",
+                               f"tool '{name}' has two arguments named '{arg_name}'")
+                continue
+            seen.add(str(arg_name))
+            entry: dict[str, Any] = {"type": self.slice(type_node)}
+            if optional is not None:
+                entry["optional"] = Located(True, _tok_pos(optional))
+            table[self.name(arg_name)] = Located(entry, _tok_pos(arg_name))
+        if table:
+            tool["args"] = Located(table, _node_pos(node))
+        self.put("tools", name, Located(tool, _tok_pos(name)), "tool")
 
     def decl_state_decl(self, node: Tree) -> None:
         name, block = node.children
@@ -694,6 +720,8 @@ class GameBuilder:
             out = {"set": self.name(ch[0]), "to": self.slice(ch[1])}
         elif kind == "tell":
             out = {"tell": self.name(ch[0]), "message": self.template(ch[1])}
+        elif kind == "result":
+            out = {"result": self.name(ch[0]), "message": self.template(ch[1])}
         elif kind == "reward":
             out = {"reward": self.slice(ch[0])}
             if ch[1] is not None:

@@ -151,6 +151,30 @@ class Var(Model):
     init: Expression
 
 
+class ToolArg(Model):
+    """A typed argument of a tool; optional ones may be left out of a call."""
+
+    type: TypeExpr
+    optional: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"type": value} if isinstance(value, str) else value
+
+
+class Tool(Model):
+    """`tool NAME(arg: T, opt?: T) "description"`: a function a role may call (a tool move parses the call)."""
+
+    description: str = ""
+    args: dict[Name, ToolArg] = Field(default_factory=dict)
+
+
+def _all_tools(value: Any) -> Any:
+    """YAML `tool: all` offers every declared tool, as `tool` with no list does in a .game file."""
+    return [] if value == "all" else value
+
+
 #: The most items a list move (`each`) may parse from one reply.
 MAX_EACH = 1000
 #: The count bounds of a list move that gives none.
@@ -172,14 +196,15 @@ class Move(Model):
     types: dict[Name, TypeExpr] = Field(default_factory=dict)
     choice: Optional[list[str]] = None
     json_fields: Optional[dict[Name, TypeExpr]] = Field(None, alias="json")
+    tool: Annotated[Optional[list[Name]], BeforeValidator(_all_tools)] = None  # [] offers every tool
     each: Optional[Literal["match", "line", "item"]] = None
     count: Annotated[Optional[tuple[int, int]], BeforeValidator(_count_shorthand)] = None
 
     @model_validator(mode="after")
     def _one_parser(self) -> "Move":
-        kinds = [k for k in ("regex", "choice", "json_fields") if getattr(self, k) is not None]
+        kinds = [k for k in ("regex", "choice", "json_fields", "tool") if getattr(self, k) is not None]
         if len(kinds) != 1:
-            raise ValueError("a move needs exactly one of `regex`, `choice` and `json`")
+            raise ValueError("a move needs exactly one of `regex`, `choice`, `json` and `tool`")
         if (self.flags or self.types) and self.regex is None:
             raise ValueError("`flags` and `types` apply to regex moves only")
         if self.choice is not None and not self.choice:
@@ -190,7 +215,7 @@ class Move(Model):
             raise ValueError(f"`count {self.count[0]} to {self.count[1]}`: the least is more than the most")
         if self.count is not None and not (0 <= self.count[0] and 1 <= self.count[1] <= MAX_EACH):
             raise ValueError(f"`count` must be at most {MAX_EACH} (and the most at least 1)")
-        needs = {"match": ("regex",), "line": ("regex", "choice"), "item": ("json",)}
+        needs = {"match": ("regex",), "line": ("regex", "choice"), "item": ("json", "tool")}
         if self.each is not None and self.kind not in needs[self.each]:
             raise ValueError(f"`each {self.each}` takes a {' or '.join(needs[self.each])} move, not {self.kind}")
         return self
@@ -202,7 +227,9 @@ class Move(Model):
 
     @property
     def kind(self) -> str:
-        """'regex', 'choice' or 'json'."""
+        """'regex', 'choice', 'json' or 'tool'."""
+        if self.tool is not None:
+            return "tool"
         return "regex" if self.regex is not None else "choice" if self.choice is not None else "json"
 
 
@@ -298,6 +325,13 @@ class Tell(Model):
     message: Template
 
 
+class Result(Model):
+    """Send the result of the tool call parsed by a tool move back to its role, as a tool message."""
+
+    result: Name
+    message: Template
+
+
 class Reward(Model):
     """Give a partial reward, to a role (default: the role asked last); with ``once``, a key that pays
     at most once per episode."""
@@ -339,11 +373,12 @@ class If(Model):
         return value
 
 
-STATEMENT_KEYS = ("ask", "parse", "check", "set", "tell", "reward", "goto", "end", "if")
+STATEMENT_KEYS = ("ask", "parse", "check", "set", "tell", "result", "reward", "goto", "end", "if")
 
 Statement = Annotated[
     Union[Annotated[Ask, Tag("ask")], Annotated[Parse, Tag("parse")], Annotated[Check, Tag("check")],
-          Annotated[SetVar, Tag("set")], Annotated[Tell, Tag("tell")], Annotated[Reward, Tag("reward")],
+          Annotated[SetVar, Tag("set")], Annotated[Tell, Tag("tell")], Annotated[Result, Tag("result")],
+          Annotated[Reward, Tag("reward")],
           Annotated[Goto, Tag("goto")], Annotated[End, Tag("end")], Annotated[If, Tag("if")]],
     Discriminator(lambda v: _statement_kind(v), custom_error_type="invalid_statement",
                   custom_error_message="a statement is one of: " + ", ".join(STATEMENT_KEYS)),
@@ -355,7 +390,7 @@ def _statement_kind(value: Any) -> str | None:
         if "if" in value:
             return "if"
         return next((k for k in STATEMENT_KEYS if k in value), None)
-    return {Ask: "ask", Parse: "parse", Check: "check", SetVar: "set", Tell: "tell", Reward: "reward",
+    return {Ask: "ask", Parse: "parse", Check: "check", SetVar: "set", Tell: "tell", Result: "result", Reward: "reward",
             Goto: "goto", End: "end", If: "if"}.get(type(value))
 
 
@@ -399,6 +434,7 @@ class GameSpec(Model):
     consts: dict[Name, Const] = Field(default_factory=dict)
     vars: dict[Name, Var] = Field(default_factory=dict)
     moves: dict[Name, Move] = Field(default_factory=dict)
+    tools: dict[Name, Tool] = Field(default_factory=dict)
     states: dict[Name, list[Statement]] = Field(default_factory=dict)
     score: Score = Field(default_factory=Score)
     players: dict[Name, Player] = Field(default_factory=dict)
@@ -416,4 +452,5 @@ class GameSpec(Model):
 
 
 #: Sections whose keys are names chosen by the author (used when pruning invalid entries).
-NAMED_SECTIONS = ("instance", "experiments", "roles", "templates", "consts", "vars", "moves", "states", "players")
+NAMED_SECTIONS = ("instance", "experiments", "roles", "templates", "consts", "vars", "moves", "tools", "states",
+                  "players")

@@ -13,6 +13,7 @@ gives the outcome ``error`` with a message.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -30,6 +31,7 @@ from ..machine import (
     JumpUnlessOp,
     Machine,
     ParseOp,
+    ResultOp,
     RewardOp,
     SetOp,
     TellOp,
@@ -181,7 +183,7 @@ class GameEnv:
         """What a scripted player's reply template may read: everything, plus its own view."""
         s = self._live()
         messages = s.histories[role]
-        last = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+        last = next((m["content"] for m in reversed(messages) if m["role"] in ("user", "tool")), "")
         context = {**self.env, "last_message": last, "asks": s.asks[role] - 1, "messages": list(messages)}
         persona = self.machine.roles[role].persona
         if persona is not None:
@@ -295,6 +297,9 @@ class GameEnv:
             elif kind is RewardOp:
                 self._reward(op)
                 s.pc += 1
+            elif kind is ResultOp:
+                self._tool_result(op)
+                s.pc += 1
             elif kind is JumpUnlessOp:
                 s.pc = s.pc + 1 if self._eval(op.cond, op.line, op.text) else op.target
             elif kind is JumpOp:
@@ -334,6 +339,8 @@ class GameEnv:
         parser = self.machine.moves[op.move]
         by = parser.move.by
         result = parser.parse(s.last_reply.get(by, ""))
+        if result.ok and parser.kind == "tool":
+            result.value = self._record_tool_calls(by, result.value)
         if result.ok:
             self._bind(op.move, result.value)
             self._count("parsed")
@@ -343,6 +350,30 @@ class GameEnv:
             self._count("violated")
             self._emit({"type": "parse", "move": op.move, "ok": False, "error": result.error})
             self._failure(op.failure, f"{op.move}: {result.error}", op.line, by)
+
+    def _record_tool_calls(self, role: str, value: Any) -> Any:
+        """Give each parsed tool call an id and log the role's reply in the chat tool-calling shape."""
+        history = self._live().histories[role]
+        calls = value if isinstance(value, list) else [value]
+        named = [c if c["id"] else {**c, "id": f"call_{len(history) - 1}_{i}"} for i, c in enumerate(calls)]
+        if history and history[-1]["role"] == "assistant":  # replaced, never changed in place: forks share it
+            history[-1] = {**history[-1], "tool_calls": [
+                {"id": c["id"], "type": "function",
+                 "function": {"name": c["name"], "arguments": json.dumps({a: c[c["name"]][a] for a in c["given"]},
+                                                                         ensure_ascii=False)}}
+                for c in named]}
+        return named if isinstance(value, list) else named[0]
+
+    def _tool_result(self, op: ResultOp) -> None:
+        """Send the result of the role's tool call back as a tool message (right after the call)."""
+        call = self.env.get(op.move)
+        if call is None:
+            raise GameRuntimeError(f"line {op.line}: result {op.move}: no call of '{op.move}' was parsed yet")
+        text = self._render(op.message, op.line)
+        self._live().histories[op.role].append({"role": "tool", "tool_call_id": call["id"], "name": call["name"],
+                                                "content": text})
+        self._emit({"type": "tool_result", "role": op.role, "move": op.move, "name": call["name"],
+                    "id": call["id"], "text": text})
 
     def _failure(self, failure: FailureOp, default_reason: str, line: int, role: str | None) -> None:
         """A reply of ``role`` broke a rule: re-prompt it, or end the episode naming it."""

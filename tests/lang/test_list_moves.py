@@ -101,7 +101,7 @@ def test_precise_parse_failures(tmp_path, move, reply, error):
 
 
 @pytest.mark.parametrize("declaration, message", [
-    ("move x by agent = each item regex /a/", "`each item` takes a json move, not regex"),
+    ("move x by agent = each item regex /a/", "`each item` takes a json or tool move, not regex"),
     ("move x by agent = each match json { a: str }", "`each match` takes a regex move, not json"),
     ("move x by agent = each line regex /(?P<a>.)/ count 3 to 2", "`count 3 to 2`: the least is more than the most"),
     ("move x by agent = each line regex /(?P<a>.)/ count 2000", "`count` must be at most 1000"),
