@@ -40,7 +40,8 @@ def test_deep_nesting_is_a_positioned_diagnostic(tmp_path, case):
     errors = diagnostics(DEEP[case](tmp_path))
     assert errors, "a deeply nested game must not validate"
     assert all(d.pos.line >= 1 and d.pos.column >= 1 for d in errors)
-    assert any(d.code in ("GL0040", "GL0022") for d in errors), [(d.code, d.message) for d in errors]
+    # GL0040 where the nesting passes the limit; GL0005 when the file has more tokens than a parse reads
+    assert any(d.code in ("GL0040", "GL0022", "GL0005") for d in errors), [(d.code, d.message) for d in errors]
 
 
 @pytest.mark.parametrize("suffix, text", [
