@@ -294,7 +294,7 @@ def run_search(machines: list, settings: Any, search: SearchSettings, trees_at_o
     """
     from gamelang.runtime.rollout import Assignment
     from gamelang.runtime.run import plan
-    from gamelang.runtime.runfolder import EPISODES_FILE, RunFolderError, RunWriter, read_run
+    from gamelang.runtime.runfolder import EPISODES_FILE, RunFolderError, RunWriter, invoking_command, read_run
     from gamelang.turns import Sampling
 
     for machine in machines:
@@ -316,7 +316,7 @@ def run_search(machines: list, settings: Any, search: SearchSettings, trees_at_o
     partners = {r for m in machines for r in m.roles if r != search.learner}
     # partners sample greedily, so that sibling branches differ only through the learner
     engine = RolloutEngine(assignment, sampling={r: Sampling(temperature=0.0) for r in partners})
-    meta = {"command": "gamelang search", "kind": "search", "seed": settings.seed,
+    meta = {"command": invoking_command(), "kind": "search", "seed": settings.seed,
             "episodes_per_instance": settings.episodes, "limit": settings.limit,
             "split": settings.split.as_meta() if settings.split else None,
             "search": asdict(search),

@@ -7,8 +7,6 @@ played again, and a run is only resumed with the same games (by content hash) an
 
 from __future__ import annotations
 
-import shlex
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -17,7 +15,7 @@ from ..instances import Instance, load_instances
 from ..machine import Machine
 from ..players.base import PlayerSpec
 from ..splits import Split, describe_meta
-from .runfolder import EPISODES_FILE, RunFolderError, RunWriter, read_run
+from .runfolder import EPISODES_FILE, RunFolderError, RunWriter, invoking_command, read_run
 from .scheduler import Assignment, EpisodeJob, episode_seed, run_jobs
 
 
@@ -91,7 +89,7 @@ def _meta(machines: list[Machine], jobs: list[EpisodeJob], settings: RunSettings
                          "planned": sum(by_exp.values()), "planned_by_experiment": by_exp,
                          "players": assignment.describe(m)}
     return {
-        "command": " ".join(shlex.quote(a) for a in ["gamelang"] + sys.argv[1:]),
+        "command": invoking_command(),
         "seed": settings.seed,
         "episodes_per_instance": settings.episodes,
         "limit": settings.limit,

@@ -97,6 +97,17 @@ class RunData:
         return out
 
 
+def invoking_command() -> str | None:
+    """The `gamelang ...` command line of this process, for run.json; None when a script called the API."""
+    import shlex
+    import sys
+
+    program = os.path.basename(sys.argv[0]) if sys.argv else ""
+    if program not in ("gamelang", "__main__.py"):  # the console script, or python -m gamelang
+        return None
+    return " ".join(shlex.quote(a) for a in ["gamelang"] + sys.argv[1:])
+
+
 class RunFolderError(Exception):
     """A run folder that cannot be used (not a run, unreadable, a different game or players)."""
 
