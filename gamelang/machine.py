@@ -215,6 +215,19 @@ class Machine:
     #: 'main', 'reward' -> (line in the game file, text), for the messages of a score that fails
     score_sources: dict[str, tuple[int, str]] = field(default_factory=dict)
 
+    def tools_for(self, role: str) -> tuple[dict[str, Any], ...]:
+        """The tools ``role`` may call (those its tool moves parse), as function-calling schemas."""
+        cache = self.extras.setdefault("tools_for", {})
+        if role not in cache:
+            from .lang.moves import tool_schemas
+
+            offered = {}
+            for parser in self.moves.values():
+                if parser.kind == "tool" and parser.move.by == role:
+                    offered.update(parser.tools)
+            cache[role] = tuple(tool_schemas(offered))
+        return cache[role]
+
     def reference_player(self, role: str, name: str | None = None) -> ScriptedPlayer | None:
         """The scripted player for ``role`` (the one called ``name``, or the first declared)."""
         for p in self.players.values():

@@ -74,9 +74,12 @@ class RoleView:
     """
 
     def __init__(self, game: str, role: str, reference: Callable[[str | None], Any],
-                 context: Callable[[], dict[str, Any]]) -> None:
+                 context: Callable[[], dict[str, Any]], tools: tuple[dict[str, Any], ...] = ()) -> None:
         self.game, self.role = game, role
         self._reference, self._context = reference, context
+        #: The tools this role may call, as ``{name, description, parameters}`` (a JSON schema): a
+        #: player with native tool calling offers them to its model (a chat template's ``tools``).
+        self.tools = tools
 
     def reference_player(self, name: str | None = None) -> Any:
         """The game's scripted player for this role (the one called ``name``), or None."""

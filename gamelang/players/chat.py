@@ -82,10 +82,12 @@ class TokenChatPlayer(Player):
         self.stop_ids = stop_token_ids(tokenizer)
 
     # ------------------------------------------------------------------ prompts
-    def render(self, messages: Sequence[dict[str, Any]]) -> str:
-        """The prompt text of a conversation: the chat template with the generation prompt."""
+    def render(self, messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]] = ()) -> str:
+        """The prompt text of a conversation: the chat template with the generation prompt (and the
+        role's tools, for templates that describe them: the model then calls them in its own form)."""
+        extra = {"tools": [{"type": "function", "function": t} for t in tools]} if tools else {}
         return self.tokenizer.apply_chat_template(list(messages), add_generation_prompt=True, tokenize=False,
-                                                  chat_template=self.chat_template)
+                                                  chat_template=self.chat_template, **extra)
 
     def encode(self, text: str) -> list[int]:
         """Token ids of rendered text (the template already holds every special token)."""
@@ -96,7 +98,7 @@ class TokenChatPlayer(Player):
 
         Raises :class:`PrefixError` when extending and the template rewrote the history.
         """
-        text = self.render(request.messages)
+        text = self.render(request.messages, request.view.tools if request.view is not None else ())
         history = [t for t in request.history if t.owner == self.owner]
         if not self.extend or not history:
             ids = self.encode(text)

@@ -194,7 +194,7 @@ class GameEnv:
         """The read-only view a player of ``role`` gets with its request."""
         machine = self.machine
         return RoleView(machine.name, role, lambda name: machine.reference_player(role, name),
-                        lambda: self.player_context(role))
+                        lambda: self.player_context(role), machine.tools_for(role))
 
     def token_turns(self, role: str) -> tuple[TokenTurn, ...]:
         """The role's replies at the token level so far (those whose player gave tokens)."""
