@@ -75,6 +75,11 @@ class OpenAIPlayer(Player):
         top_p = self.top_p if sampling.top_p is None else sampling.top_p
         if top_p is not None:
             body["top_p"] = top_p
+        tools = request.view.tools if request.view is not None else ()
+        if tools:  # native tool calling: the role's tools as the request's `tools`, read back from `tool_calls`
+            body["tools"] = [{"type": "function", "function": t} for t in tools]
+            body["messages"] = [{k: v for k, v in m.items() if k != "name"} if m.get("role") == "tool" else m
+                                for m in request.messages]
         last = "no attempt"
         for attempt in range(self.retries + 1):
             if attempt:
@@ -102,9 +107,14 @@ class OpenAIPlayer(Player):
         """The reply text of a chat completion; a missing or unusable content is the backend's error."""
         try:
             message = json.loads(data)["choices"][0]["message"]
-            content = message["content"]
-        except (ValueError, KeyError, IndexError, TypeError):
+            content = message.get("content")
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             return PlayerError(f"{self.url} sent a response that is not a chat completion: {head}")
+        calls = message.get("tool_calls")
+        if isinstance(calls, list) and calls:
+            # the calls in the text form the game parses: one call as an object, several as a list
+            # ({"id", "type", "function": {"name", "arguments"}}, exactly as the server sent them)
+            return json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)
         if isinstance(content, str):
             return content
         if isinstance(content, list):  # content parts: the text parts, joined

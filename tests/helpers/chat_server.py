@@ -58,9 +58,10 @@ class ChatServer:
                 if server.garbage:
                     return self._send(200, {"unexpected": True})
                 text = server.reply(body["messages"])
+                # a reply may be a whole message (with tool_calls, for native tool calling)
+                message = text if isinstance(text, dict) else {"role": "assistant", "content": text}
                 self._send(200, {"id": "x", "object": "chat.completion", "model": body.get("model"),
-                                 "choices": [{"index": 0, "finish_reason": "stop",
-                                              "message": {"role": "assistant", "content": text}}]})
+                                 "choices": [{"index": 0, "finish_reason": "stop", "message": message}]})
 
             def _send(self, status: int, payload: dict) -> None:
                 data = json.dumps(payload).encode()
