@@ -83,6 +83,8 @@ def _items(record: dict[str, Any]) -> list[dict[str, Any]]:
             items.append({"kind": "game", "bad": True, "text": f"re-prompt {ev['count']} of {ev['of']}"})
         elif t == "state" and ev.get("from"):
             items.append({"kind": "game", "text": f"state {ev['from']} → {ev['to']}"})
+        elif t == "tool_result":
+            items.append({"kind": "to", "role": f"{ev['role']} (tool {ev.get('name')})", "text": ev.get("text", "")})
         elif t == "reward":
             items.append({"kind": "game", "text": f"reward {ev['value']} to {ev['role']}"})
         elif t == "end":

@@ -161,3 +161,10 @@ def test_an_argument_given_twice_is_a_duplicate(tmp_path):
     loaded = load_spec_text('game t { version 1 }\ntool search(query: str, query: int)\n')
     assert [(d.code, d.message) for d in loaded.diags.items] == [
         ("GL0008", "tool 'search' has two arguments named 'query'")]
+
+
+def test_tool_results_show_in_transcripts(booking):
+    from gamelang.transcript import _items
+
+    items = _items(reference_episode(booking).record())
+    assert {"kind": "to", "role": "agent (tool search_hotels)", "text": '["Cedar", "Alder"]'} in items
