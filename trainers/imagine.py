@@ -31,8 +31,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import shlex
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -43,6 +41,7 @@ from gamelang.machine import Machine
 from gamelang.players.base import Player, PlayerError, Request
 from gamelang.runtime.episode import GameEnv
 from gamelang.runtime.rollout import episode_seed
+from gamelang.runtime.runfolder import invoking_command
 
 PROMPT_NAMES = ("personas", "dialogue", "critic")
 DEFAULT_PROMPTS = Path(__file__).resolve().parent / "imagine_prompts"
@@ -241,13 +240,9 @@ class Replay:
 
 
 def end_as_abort(env: GameEnv, reason: str, role: str | None) -> None:
-    """End an episode as ``abort`` with the game's own scoring of an abort.
-
-    GameEnv ends episodes only through its rules or ``fail`` (which means a backend error); an
-    imagined dialogue that skips or reorders turns is the players' fault, not the machinery's, so
-    it is ended the way a broken rule ends it.
-    """
-    env._end("abort", reason, role)  # noqa: SLF001 - see the docstring: no public way to end as abort
+    """End an episode as ``abort``: an imagined dialogue that skips or reorders turns is the
+    players' fault, not the machinery's (``fail`` would score it as a backend error)."""
+    env.abort(reason, role)
 
 
 def replay_dialogue(machine: Machine, instance: Instance, turns: list[ImaginedTurn], *, seed: int = 0,
@@ -576,7 +571,7 @@ def run_imagine(machines: list[Machine], imaginer: Player, settings: ImagineSett
                                "split and --limit)")
         plans.append((machine, worker, instances, prompts))
     meta = {
-        "command": " ".join(shlex.quote(a) for a in ["gamelang"] + sys.argv[1:]),
+        "command": invoking_command(),
         "kind": "imagine", "seed": s.seed, "limit": s.limit, "experiments": s.experiments,
         "split": s.split.as_meta() if s.split is not None else None,
         "players": {"default": f"imagined:{imaginer.spec}", "roles": {}},

@@ -147,6 +147,17 @@ class GameEnv:
             self._finish("error", message)
         return self._turn()
 
+    def abort(self, reason: str, role: str | None = None) -> Turn:
+        """End the episode as ``abort`` because of ``role``'s replies (a driver outside the rules decided it).
+
+        For drivers that feed replies from elsewhere, e.g. an imagined dialogue that skips a turn:
+        the episode is scored as an abort, unlike :meth:`fail`, which means a backend failed.
+        """
+        s = self._live()
+        if not s.done:
+            self._end("abort", reason, role)
+        return self._turn()
+
     def fork(self, branch: str | None = None, on_event: Callable[[dict], None] | None = None) -> "GameEnv":
         """An independent env that goes on from here as a new branch of this episode.
 
