@@ -189,7 +189,8 @@ def _check_str_method(owner: str | bytes, name: str, args: tuple, kwargs: dict) 
         _check_width(value, f"{name}()")  # center, ljust, rjust, zfill, expandtabs take a width
     if name == "expandtabs":
         size = (args or [kwargs.get("tabsize", 8)])[0]
-        if isinstance(size, int) and len(owner) + owner.count("\t" if isinstance(owner, str) else b"\t") * size > MAX_VALUE:
+        tabs = owner.count("\t" if isinstance(owner, str) else b"\t")
+        if isinstance(size, int) and len(owner) + tabs * size > MAX_VALUE:
             raise _too_big("expandtabs()")
     elif name == "replace" and len(args) >= 2:
         _check_replace(owner, args[0], args[1], args[2] if len(args) > 2 else kwargs.get("count", -1))

@@ -31,7 +31,8 @@ DEEP = {
     "3k nested if": lambda t: game(t, body="if true { " * 3000 + "end win" + " }" * 3000),
     "100k-deep list": lambda t: game(t, "const c: list[int] = " + "[" * 100_000 + "]" * 100_000),
     "deep type": lambda t: game(t, "var c: " + "list[" * 3000 + "int" + "]" * 3000 + " = []"),
-    "deep template expression": lambda t: game(t, body='tell a "{{ ' + "(" * 3000 + "1" + ")" * 3000 + ' }}"\n  end win'),
+    "deep template expression": lambda t: game(
+        t, body='tell a "{{ ' + "(" * 3000 + "1" + ")" * 3000 + ' }}"\n  end win'),
 }
 
 
