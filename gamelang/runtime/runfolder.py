@@ -28,6 +28,10 @@ def episode_key(record: dict[str, Any]) -> tuple[str, str, str, int, str]:
 
 
 _OUTCOMES = ("win", "lose", "abort", "error")
+#: The entries each kind of event has (docs/episodes.md); readers rely on them.
+_EVENT_KEYS = {"ask": ("role",), "reply": ("role", "text"), "parse": ("move", "ok"), "check": ("expr", "ok"),
+               "reprompt": ("count", "of"), "state": ("to",), "reward": ("value", "role"), "end": ("outcome",),
+               "error": ("message",)}
 
 
 def check_record(record: Any) -> None:
@@ -56,11 +60,19 @@ def check_record(record: Any) -> None:
                 raise ValueError(f"'scores.{key}' is not a number")
         if not isinstance(scores.get("metrics") or {}, dict):
             raise ValueError("'scores.metrics' is not an object")
-    if not isinstance(record.get("events", []), list) or not all(isinstance(e, dict) for e in record.get("events", [])):
+    events = record.get("events", [])
+    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         raise ValueError("'events' is not a list of objects")
+    for number, event in enumerate(events, 1):
+        missing = [k for k in _EVENT_KEYS.get(event.get("type"), ()) if k not in event]
+        if missing:
+            raise ValueError(f"event {number} ({event.get('type')}) has no '{missing[0]}'")
+        if event.get("type") == "reply" and not isinstance(event.get("text"), str):
+            raise ValueError(f"event {number} (reply) has a 'text' that is not a text")
     messages = record.get("messages", {})
     if not isinstance(messages, dict) or not all(
-            isinstance(v, list) and all(isinstance(m, dict) for m in v) for v in messages.values()):
+            isinstance(v, list) and all(isinstance(m, dict) and "role" in m and "content" in m for m in v)
+            for v in messages.values()):
         raise ValueError("'messages' is not a map from roles to lists of messages")
     if not isinstance(record.get("players", {}), dict):
         raise ValueError("'players' is not an object")

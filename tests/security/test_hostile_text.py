@@ -66,7 +66,7 @@ def test_writer_keeps_every_record_when_one_cannot_be_encoded(tmp_path):
     cycle["self"] = cycle
     writer = RunWriter(tmp_path, {"games": {}})
     writer.append(_record(0))
-    writer.append(_record(1, events=[{"type": "reply", "text": "bad \ud800"}]))  # a surrogate
+    writer.append(_record(1, events=[{"type": "reply", "role": "a", "text": "bad \ud800"}]))  # a surrogate
     writer.append(_record(2, data=cycle))  # cannot be serialised at all
     writer.append(_record(3, big=10**5000))  # an int JSON refuses to write (over 4,300 digits)
     writer.append(_record(4))

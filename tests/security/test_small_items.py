@@ -47,11 +47,12 @@ def _malformed_run(tmp_path):
     out = tmp_path / "run"
     assert run("run", "taboo", "--limit", "4", "--out", str(out)).returncode == 0
     lines = (out / "episodes.jsonl").read_text().splitlines()
-    bad = [json.loads(x) for x in lines[1:3]]
+    bad = [json.loads(x) for x in lines[1:3]] + [json.loads(lines[2])]
     bad[0]["outcome"] = 5
     bad[1]["scores"] = "high"
+    bad[2]["events"].append({"type": "parse", "ok": False})  # no move: the transcript would need it
     hostile = [lines[0], json.dumps(bad[0]), "[1, 2, 3]", json.dumps(bad[1]), '{"game": "taboo"}',
-               '"just a string"', "{" + "[" * 5000, lines[3]]
+               '"just a string"', "{" + "[" * 5000, json.dumps(bad[2]), lines[3]]
     (out / "episodes.jsonl").write_text("\n".join(hostile) + "\n")
     return out
 
@@ -59,8 +60,9 @@ def _malformed_run(tmp_path):
 def test_malformed_records_are_reported_and_the_rest_is_used(tmp_path):
     out = _malformed_run(tmp_path)
     data = read_run(out)
-    assert len(data.records) == 2 and len(data.problems) == 6
+    assert len(data.records) == 2 and len(data.problems) == 7
     assert any("'outcome'" in p for p in data.problems) and any("'scores'" in p for p in data.problems)
+    assert any("has no 'move'" in p for p in data.problems)
     proc = run("score", str(out))
     assert proc.returncode == 0 and "line 2 is not a valid episode record" in proc.stderr, proc.stderr
     proc = run("transcript", str(out), "--out", str(tmp_path / "t.html"))
