@@ -68,7 +68,8 @@ def is_game_folder(path: Path) -> bool:
 
 def game_files_under(folder: Path) -> list[Path]:
     """The game files under a folder, one per game: NAME.game where NAME.game.yaml is its twin."""
-    files = [p for p in sorted(folder.rglob("*")) if p.is_file() and p.name.endswith((".game", ".game.yaml", ".game.yml"))]
+    files = [p for p in sorted(folder.rglob("*"))
+             if p.is_file() and p.name.endswith((".game", ".game.yaml", ".game.yml"))]
     stems = {(p.parent, p.name) for p in files}
     return [p for p in files if p.name.endswith(".game")
             or (p.parent, p.name.split(".game.")[0] + ".game") not in stems]

@@ -544,8 +544,9 @@ class Checker:
             if move is None:
                 self.undefined(path + ("result",), "GL0011", "move", stmt.result, self.spec.moves)
             elif move.kind != "tool" or move.each is not None:
+                what = "a list move" if move.each else f"a {move.kind} move"
                 self.err(path + ("result",), "GL0041", f"`result` answers one tool call, but move '{stmt.result}' "
-                                                       f"is {'a list move' if move.each else 'a ' + move.kind + ' move'}",
+                                                       f"is {what}",
                          "declare a move that parses a call: move call by ROLE = tool")
             else:
                 self.used.add(("tell", move.by))

@@ -94,7 +94,8 @@ CODES: dict[str, Code] = _catalogue(
     ("GL0038", "file-outside-folder", E, "A file the game names lies outside the game's folder."),
     ("GL0039", "experiment-without-instances", W, "An experiment matches no group of the instances."),
     ("GL0040", "too-deeply-nested", E, "Expressions, blocks or data are nested more deeply than the compiler accepts."),
-    ("GL0041", "undefined-tool", E, "A tool move or `result` names a tool that is not declared, or a move that parses no tool call."),
+    ("GL0041", "undefined-tool", E,
+     "A tool move or `result` names a tool that is not declared, or a move that parses no tool call."),
 )
 
 #: How many diagnostics one file may produce before the rest are summarised.

@@ -198,8 +198,7 @@ class MoveParser:
         try:
             data = json.loads(body)
         except (ValueError, RecursionError) as err:
-            message = getattr(err, "msg", None) or ("too deeply nested" if isinstance(err, RecursionError) else str(err))
-            return ParseResult(False, error=f"the tool call's JSON is invalid: {message}")
+            return ParseResult(False, error=f"the tool call's JSON is invalid: {_json_problem(err)}")
         return self.tool_call(data)
 
     def tool_call(self, data: Any) -> ParseResult:
@@ -308,6 +307,11 @@ def _convert(text: str, t: Type) -> Any:
     raise ValueError(text)
 
 
+def _json_problem(err: Exception) -> str:
+    """What is wrong with a reply's JSON, in words."""
+    return getattr(err, "msg", None) or ("too deeply nested" if isinstance(err, RecursionError) else str(err))
+
+
 def _shorten(text: str, width: int = 40) -> str:
     return repr(text if len(text) <= width else text[:width - 3] + "...")
 
@@ -324,8 +328,7 @@ def _json_array(reply: str) -> tuple[list, str | None]:
     try:
         data = json.loads(text[start:end + 1])
     except (ValueError, RecursionError) as err:
-        message = getattr(err, "msg", None) or ("too deeply nested" if isinstance(err, RecursionError) else str(err))
-        return [], f"the reply's JSON list is invalid: {message}"
+        return [], f"the reply's JSON list is invalid: {_json_problem(err)}"
     if not isinstance(data, list):
         return [], "the reply's JSON is not a list"
     return data, None

@@ -200,8 +200,9 @@ class TypeChecker:
         for name, t in names.items():
             sym = self.scope.get(name)
             if sym is not None and sym.kind != "local":
-                self.report("GL0008", where.pos, f"the loop name '{name}' hides the {_KIND_NAMES.get(sym.kind, sym.kind)} "
-                                                 f"'{name}'", f"choose another name, such as '{name}_'")
+                kind = _KIND_NAMES.get(sym.kind, sym.kind)
+                self.report("GL0008", where.pos, f"the loop name '{name}' hides the {kind} '{name}'",
+                            f"choose another name, such as '{name}_'")
             scope[name] = Symbol(name, t, "local")
         return TypeChecker(scope, self.report, self.on_read)
 

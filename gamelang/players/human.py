@@ -30,8 +30,8 @@ class HumanPlayer(Player):
         start = self.shown.get(key, 0)
         for message in request.messages[start:]:
             if message["role"] != "assistant":
-                title = ("system" if message["role"] == "system" else f"result of {message.get('name', 'your tool call')}"
-                         if message["role"] == "tool" else f"to you ({request.role})")
+                title = {"system": "system", "tool": f"result of {message.get('name', 'your tool call')}"}.get(
+                    message["role"], f"to you ({request.role})")
                 # the game's text may quote other players: plain text, never markup or escapes
                 self.console.print(Panel(plain(message["content"]), title=plain(title), title_align="left",
                                          border_style="cyan"))

@@ -540,7 +540,8 @@ class GameEnv:
                "outcome": outcome}
         main: float | None = None
         if outcome != "abort":
-            main = (float(self._eval(m.score_main, *m.score_sources.get("main", (0, "score main")), env)) if m.score_main
+            where = m.score_sources.get("main", (0, "score main"))
+            main = (float(self._eval(m.score_main, *where, env)) if m.score_main
                     else (100.0 if outcome == "win" else 0.0))
         env["main"] = main if main is not None else 0.0
         if outcome == "abort":
