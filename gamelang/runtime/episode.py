@@ -598,6 +598,7 @@ class GameEnv:
             "reason": s.reason,
             "ended_by": s.ended_by,
             "scores": s.scores,
+            "paid": list(s.paid),  # the keys of `reward ... once KEY` that paid, in order
             "instance_data": inst.data,
             "events": s.events,
             "messages": s.histories,

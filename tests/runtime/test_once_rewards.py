@@ -71,7 +71,7 @@ def test_a_key_pays_once_and_every_reward_has_a_key(tmp_path):
         ("hotel", 0.5), ("act:14", -0.01), ("act:14", -0.01), ("act:14", -0.01), ("train", 0.5), ("act:14", -0.01)]
     events = [e for e in env.events if e["type"] == "reward"]
     assert [e["key"] for e in events] == [r["key"] for r in rewards]
-    assert env.state.paid == ["hotel", "train"]
+    assert env.state.paid == ["hotel", "train"] and env.record()["paid"] == ["hotel", "train"]
     assert env.scores["metrics"]["paid_goals"] == 2
 
 
