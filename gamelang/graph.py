@@ -14,6 +14,7 @@ from .lang.spec import (
     End,
     GameSpec,
     Goto,
+    GotoFailure,
     If,
     LoseFailure,
     Parse,
@@ -63,7 +64,9 @@ def _walk(state: str, body: list[Statement], guards: list[ex.Expr], out: list[Ed
         if isinstance(stmt, (Parse, Check)):
             what = f"parse {stmt.parse} fails" if isinstance(stmt, Parse) else ex.unparse(_negated(stmt.check))
             failure = stmt.otherwise
-            if isinstance(failure, Reprompt):
+            if isinstance(failure, GotoFailure):
+                out.append(Edge(state, failure.goto, what))
+            elif isinstance(failure, Reprompt):
                 out.append(Edge(state, state, f"{what}: reprompt (at most {failure.reprompt})"))
                 kind = "lose" if isinstance(failure.then, LoseFailure) else "abort"
                 out.append(Edge(state, kind, f"{what} {failure.reprompt + 1} times", True))

@@ -24,6 +24,7 @@ from .lang.spec import (
     End,
     GameSpec,
     Goto,
+    GotoFailure,
     If,
     LoseFailure,
     Parse,
@@ -56,6 +57,7 @@ class FailureOp:
     message: CompiledTemplate | None = None
     then_kind: str = "abort"
     then_reason: CompiledTemplate | None = None
+    target: str | None = None  # kind 'goto': the state the game goes on in
 
 
 @dataclass(frozen=True)
@@ -327,6 +329,8 @@ class MachineBuilder:
             return FailureOp("abort", self.inline(failure.abort))
         if isinstance(failure, LoseFailure):
             return FailureOp("lose", self.inline(failure.lose))
+        if isinstance(failure, GotoFailure):
+            return FailureOp("goto", target=failure.goto)
         assert isinstance(failure, Reprompt)
         then_kind, then_reason = "abort", None
         if isinstance(failure.then, LoseFailure):

@@ -32,6 +32,7 @@ from .spec import (
     End,
     GameSpec,
     Goto,
+    GotoFailure,
     If,
     LoseFailure,
     Parse,
@@ -590,6 +591,13 @@ class Checker:
 
     def failure(self, failure: Any, path: DataPath, scope: dict[str, Symbol], flow: _Flow) -> None:
         if failure is None:
+            return
+        if isinstance(failure, GotoFailure):
+            state = path[1] if len(path) > 1 and path[0] == "states" else None
+            if failure.goto not in self.spec.states:
+                self.undefined(path + ("goto",), "GL0010", "state", failure.goto, self.spec.states)
+            elif state is not None:
+                self.a.edges[state].append(failure.goto)
             return
         if isinstance(failure, Reprompt):
             if not flow.asked:

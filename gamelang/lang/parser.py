@@ -695,6 +695,8 @@ class GameBuilder:
             return None
         if node.data == "fail_end":
             return self.failure_end(node.children[0], node.children[1], _node_pos(node))
+        if node.data == "fail_goto":  # not fatal: the game goes on in another state
+            return Located({"goto": self.name(node.children[0])}, _node_pos(node))
         times, message, then_outcome, then_reason = node.children
         out: dict[str, Any] = {"reprompt": Located(int(times), _tok_pos(times)), "message": self.template(message)}
         if then_outcome is not None:

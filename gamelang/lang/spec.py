@@ -271,6 +271,13 @@ EndFailure = Annotated[
 ]
 
 
+class GotoFailure(Model):
+    """A failure that is not fatal: the game goes on in another state (the move keeps its old value)."""
+
+    KEY: ClassVar[str] = "goto"
+    goto: Name
+
+
 class Reprompt(Model):
     """Ask the same role again with a message, at most ``reprompt`` times, then give up."""
 
@@ -283,9 +290,9 @@ class Reprompt(Model):
 #: What happens when a parse or check fails.
 Failure = Annotated[
     Union[Annotated[AbortFailure, Tag("abort")], Annotated[LoseFailure, Tag("lose")],
-          Annotated[Reprompt, Tag("reprompt")]],
-    Discriminator(_key_of(("abort", "lose", "reprompt")), custom_error_type="invalid_failure",
-                  custom_error_message="expected `abort`, `lose` or `reprompt` after `else`"),
+          Annotated[Reprompt, Tag("reprompt")], Annotated[GotoFailure, Tag("goto")]],
+    Discriminator(_key_of(("abort", "lose", "reprompt", "goto")), custom_error_type="invalid_failure",
+                  custom_error_message="expected `abort`, `lose`, `reprompt` or `goto` after `else`"),
     BeforeValidator(_failure_shorthand),
 ]
 

@@ -387,8 +387,12 @@ class GameEnv:
                     "id": call["id"], "text": text})
 
     def _failure(self, failure: FailureOp, default_reason: str, line: int, role: str | None) -> None:
-        """A reply of ``role`` broke a rule: re-prompt it, or end the episode naming it."""
+        """A reply of ``role`` broke a rule: re-prompt it, go on elsewhere, or end the episode naming it."""
         s = self.state
+        if failure.kind == "goto":  # not fatal: the game handles it in another state
+            assert failure.target is not None
+            self._goto(failure.target)
+            return
         if failure.kind == "reprompt":
             used = s.reprompts_here.get(s.pc, 0)
             if used < failure.times and s.last_ask_pc is not None:
