@@ -12,6 +12,7 @@ from .lang import expr as ex
 from .lang.spec import (
     Check,
     End,
+    ForEach,
     GameSpec,
     Goto,
     GotoFailure,
@@ -75,6 +76,8 @@ def _walk(state: str, body: list[Statement], guards: list[ex.Expr], out: list[Ed
                 out.append(Edge(state, kind, what, True))
             if isinstance(stmt, Check):  # what follows runs only when the check held
                 guards = guards + [stmt.check]
+        if isinstance(stmt, ForEach):  # the body's exits, for some item; the loop may also run no time
+            _walk(state, stmt.body, guards + [ex.Binary("in", ex.Name(stmt.var), stmt.items)], out)
         if isinstance(stmt, If):
             _walk(state, stmt.then, guards + [stmt.cond], out)
             _walk(state, stmt.otherwise, guards + [_negated(stmt.cond)], out)

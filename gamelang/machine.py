@@ -22,6 +22,7 @@ from .lang.spec import (
     Ask,
     Check,
     End,
+    ForEach,
     GameSpec,
     Goto,
     GotoFailure,
@@ -125,6 +126,20 @@ class JumpUnlessOp(Op):
 @dataclass(frozen=True)
 class JumpOp(Op):
     target: int
+
+
+@dataclass(frozen=True)
+class ForStartOp(Op):
+    key: str  # the hidden binding that holds (items, next position) while the loop runs
+    items: Closure
+    text: str
+
+
+@dataclass(frozen=True)
+class ForNextOp(Op):
+    key: str
+    var: str
+    target: int  # where the loop goes on when the items are done
 
 
 @dataclass(frozen=True)
@@ -282,7 +297,18 @@ class _StateCompiler:
             return True
         elif isinstance(stmt, If):
             return self.if_statement(stmt, path, line)
+        elif isinstance(stmt, ForEach):
+            self.for_loop(stmt, path, line)
         return False
+
+    def for_loop(self, stmt: ForEach, path: tuple, line: int) -> None:
+        key = f"for#{line}#{len(self.ops)}"  # not a name a game can write: never clashes
+        self.ops.append(ForStartOp(line, key, compile_expr(stmt.items), ex.unparse(stmt.items)))
+        next_index = len(self.ops)
+        self.ops.append(JumpOp(line, -1))  # placeholder, patched below
+        if not self.block(stmt.body, path + ("do",)):
+            self.ops.append(JumpOp(line, next_index))
+        self.ops[next_index] = ForNextOp(line, key, stmt.var, len(self.ops))
 
     def if_statement(self, stmt: If, path: tuple, line: int) -> bool:
         jump_index = len(self.ops)

@@ -30,6 +30,7 @@ from .spec import (
     Ask,
     Check,
     End,
+    ForEach,
     GameSpec,
     Goto,
     GotoFailure,
@@ -55,6 +56,8 @@ from .types import (
     STR,
     AnyT,
     ListT,
+    MapT,
+    NothingT,
     Prim,
     RecordT,
     Type,
@@ -565,6 +568,23 @@ class Checker:
                     self.err(path + ("once",), "GL0017", f"the key of `once` must be str or int, but this is {key}",
                              "a text that names what is paid for, such as a tool's name or \"goal:\" + name")
             return flow
+        if isinstance(stmt, ForEach):
+            items = self.typecheck(stmt.items, path + ("in",), scope)
+            item: Type = AnyT()
+            if isinstance(items, ListT):
+                item = AnyT() if isinstance(items.item, NothingT) else items.item
+            elif not isinstance(items, AnyT):
+                self.err(path + ("in",), "GL0017", f"`for` goes over a list, not {items}",
+                         "over a map, go over keys(m) or values(m)" if isinstance(items, MapT) else None)
+            if stmt.var in scope:
+                self.err(path + ("for",), "GL0008", f"the loop name '{stmt.var}' hides the "
+                                                    f"{_kind_name(scope[stmt.var].kind).split(' ', 1)[-1]} '{stmt.var}'",
+                         f"choose another name, such as '{stmt.var}_'")
+            inner = {**scope, stmt.var: Symbol(stmt.var, item, "local")}
+            body = self.block(state, stmt.body, path + ("do",), inner, _Flow(flow.last_ask, flow.asked, False))
+            if body.done:  # the body may run no time: what follows still runs
+                return flow
+            return _Flow(flow.last_ask if body.last_ask == flow.last_ask else "?", flow.asked, flow.done)
         if isinstance(stmt, Goto):
             if stmt.goto not in self.spec.states:
                 self.undefined(path + ("goto",), "GL0010", "state", stmt.goto, self.spec.states)
@@ -700,7 +720,7 @@ _INVALID = _Invalid()
 
 def _kind_name(kind: str) -> str:
     return {"field": "an instance field", "const": "a constant", "move": "a move", "builtin": "a built-in counter",
-            "score": "a score value"}.get(kind, kind)
+            "score": "a score value", "var": "a variable", "local": "a loop name"}.get(kind, kind)
 
 
 def _find_name(lines: list[str], name: str, lineno: int | None = None) -> tuple[int, int]:

@@ -32,7 +32,7 @@ GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 #: Keywords that begin a top-level declaration; recovery resumes at the next one.
 TOP_LEVEL = ("game", "instance", "instances", "experiment", "role", "template", "const", "var",
              "move", "tool", "state", "score", "player", "limits")
-STATEMENT_KEYWORDS = ("ask", "parse", "check", "set", "tell", "result", "reward", "goto", "end", "if")
+STATEMENT_KEYWORDS = ("ask", "parse", "check", "set", "tell", "result", "reward", "goto", "end", "if", "for")
 _DECL_START = re.compile(r"^(?:%s)\b" % "|".join(TOP_LEVEL), re.MULTILINE)
 MAX_SYNTAX_ERRORS = 25
 
@@ -740,6 +740,8 @@ class GameBuilder:
             if other is not None:
                 out["else"] = Located(self.block(other) if other.data == "block" else [self.stmt(other)],
                                       _node_pos(other))
+        elif kind == "for_loop":
+            out = {"for": self.name(ch[0]), "in": self.slice(ch[1]), "do": Located(self.block(ch[2]), _node_pos(ch[2]))}
         elif kind == "if_goto":
             out = {"if": self.slice(ch[0]), "then": [Located({"goto": self.name(ch[1])}, _tok_pos(ch[1]))]}
         elif kind == "if_end":

@@ -380,13 +380,22 @@ class If(Model):
         return value
 
 
-STATEMENT_KEYS = ("ask", "parse", "check", "set", "tell", "result", "reward", "goto", "end", "if")
+class ForEach(Model):
+    """Run the statements once for each item of a list, with the item bound to a name."""
+
+    var: Name = Field(alias="for")
+    items: Expression = Field(alias="in")
+    body: list["Statement"] = Field(alias="do")
+
+
+STATEMENT_KEYS = ("ask", "parse", "check", "set", "tell", "result", "reward", "goto", "end", "if", "for")
 
 Statement = Annotated[
     Union[Annotated[Ask, Tag("ask")], Annotated[Parse, Tag("parse")], Annotated[Check, Tag("check")],
           Annotated[SetVar, Tag("set")], Annotated[Tell, Tag("tell")], Annotated[Result, Tag("result")],
           Annotated[Reward, Tag("reward")],
-          Annotated[Goto, Tag("goto")], Annotated[End, Tag("end")], Annotated[If, Tag("if")]],
+          Annotated[Goto, Tag("goto")], Annotated[End, Tag("end")], Annotated[If, Tag("if")],
+          Annotated[ForEach, Tag("for")]],
     Discriminator(lambda v: _statement_kind(v), custom_error_type="invalid_statement",
                   custom_error_message="a statement is one of: " + ", ".join(STATEMENT_KEYS)),
 ]
@@ -398,10 +407,11 @@ def _statement_kind(value: Any) -> str | None:
             return "if"
         return next((k for k in STATEMENT_KEYS if k in value), None)
     return {Ask: "ask", Parse: "parse", Check: "check", SetVar: "set", Tell: "tell", Result: "result", Reward: "reward",
-            Goto: "goto", End: "end", If: "if"}.get(type(value))
+            Goto: "goto", End: "end", If: "if", ForEach: "for"}.get(type(value))
 
 
 If.model_rebuild()
+ForEach.model_rebuild()
 
 
 class Score(Model):

@@ -26,6 +26,8 @@ from ..machine import (
     CheckOp,
     EndOp,
     FailureOp,
+    ForNextOp,
+    ForStartOp,
     GotoOp,
     JumpOp,
     JumpUnlessOp,
@@ -315,6 +317,12 @@ class GameEnv:
                 s.pc = s.pc + 1 if self._eval(op.cond, op.line, op.text) else op.target
             elif kind is JumpOp:
                 s.pc = op.target
+            elif kind is ForStartOp:
+                items = self._eval(op.items, op.line, op.text)
+                self._bind(op.key, (items, 0))  # a new tuple each step: forks share the old one
+                s.pc += 1
+            elif kind is ForNextOp:
+                self._for_next(op)
             elif kind is GotoOp:
                 self._goto(op.state)
             elif kind is EndOp:
@@ -361,6 +369,22 @@ class GameEnv:
             self._count("violated")
             self._emit({"type": "parse", "move": op.move, "ok": False, "error": result.error})
             self._failure(op.failure, f"{op.move}: {result.error}", op.line, by)
+
+    def _for_next(self, op: ForNextOp) -> None:
+        """Bind the loop's next item and run the body, or go on after the loop; each item is a step."""
+        s = self.state
+        items, i = self.env[op.key]
+        if i >= len(items):
+            s.pc = op.target
+            return
+        limits = self.machine.limits
+        if s.counters["steps"] >= limits.steps:
+            self._limit(f"the step limit ({limits.steps}) was reached")
+            return
+        self._count("steps")
+        self._bind(op.var, items[i])
+        self._bind(op.key, (items, i + 1))
+        s.pc += 1
 
     def _record_tool_calls(self, role: str, value: Any) -> Any:
         """Give each parsed tool call an id and log the role's reply in the chat tool-calling shape."""
