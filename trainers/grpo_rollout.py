@@ -226,8 +226,7 @@ class GameRollout:
         self.policy = TokenChatPlayer(f"grpo:{self.settings.model_name}", self.tokenizer, self._generate_rows,
                                       owner=POLICY_OWNER, temperature=self.settings.temperature,
                                       top_p=self.settings.top_p, max_new_tokens=self.settings.max_new_tokens,
-                                      batch_size=self.settings.concurrency, seed=0)
-        self.policy.stop_ids = self.stop_ids  # a reply ends at any of them, and the text excludes it
+                                      batch_size=self.settings.concurrency, seed=0, stop_ids=self.extra_stop_ids)
         roles: dict[str, PlayerSpec | Player] = {self.task.learner: self.policy}
         roles.update(self.partners)
         self.assignment = Assignment(roles)

@@ -59,7 +59,8 @@ def is_out_of_memory(err: BaseException) -> bool:
 class TokenChatPlayer(Player):
     """A chat model at the token level: chat template + tokenizer + a batched generation backend.
 
-    ``owner`` names the tokenizer (ids of another owner are never extended). ``extend=False``
+    ``owner`` names the tokenizer (ids of another owner are never extended). ``stop_ids`` adds
+    end-of-turn ids to the tokenizer's end of text. ``extend=False``
     re-renders and re-tokenises the whole conversation every turn (for chat templates that
     rewrite earlier turns); the default extends the role's previous ids and refuses templates
     that are not prefix-stable with a clear error.
@@ -68,7 +69,7 @@ class TokenChatPlayer(Player):
     def __init__(self, spec: str, tokenizer: Any, generate: GenerateFn, *, owner: str,
                  temperature: float = 0.0, top_p: float = 1.0, max_new_tokens: int | None = None,
                  min_new_tokens: int = 0, batch_size: int = 32, seed: int = 0, extend: bool = True,
-                 chat_template: str | None = None) -> None:
+                 chat_template: str | None = None, stop_ids: Sequence[int] = ()) -> None:
         super().__init__(spec)
         self.tokenizer = tokenizer
         self.backend = generate
@@ -79,7 +80,8 @@ class TokenChatPlayer(Player):
         self.seed = seed
         self.extend = extend
         self.chat_template = chat_template
-        self.stop_ids = stop_token_ids(tokenizer)
+        # a reply ends at any of these (the tokenizer's end of text and e.g. the model's end of turn)
+        self.stop_ids = stop_token_ids(tokenizer, stop_ids)
 
     # ------------------------------------------------------------------ prompts
     def render(self, messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]] = ()) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .base import PlayerSpec, PlayerSpecError
-from .chat import GenerationRow, Generated, TokenChatPlayer, stop_token_ids
+from .chat import GenerationRow, Generated, TokenChatPlayer
 
 #: Loaded models shared by players: (target, adapter, dtype, device) -> [model, tokenizer, users].
 _LOADED: dict[tuple, list[Any]] = {}
@@ -68,8 +68,8 @@ class HFPlayer(TokenChatPlayer):
                          max_new_tokens=spec.option("max_new_tokens", None, int),
                          min_new_tokens=spec.option("min_new_tokens", 0, int) or 0,
                          batch_size=spec.option("batch_size", 32, int), seed=spec.option("seed", 0, int),
-                         extend=tokens == "extend", chat_template=template)
-        self.stop_ids = stop_token_ids(tokenizer, _generation_eos(self.model))
+                         extend=tokens == "extend", chat_template=template,
+                         stop_ids=_generation_eos(self.model))
         self.logits_adjust = self._ilql(spec)
 
     def _ilql(self, spec: PlayerSpec):

@@ -129,8 +129,8 @@ def test_one_loaded_model_serves_several_sampling_settings(tiny_model):
 
 def test_requests_carry_sampling_overrides(chatter, tiny_model):
     spec = f"hf:{tiny_model}?temperature=1.0"
-    hot = play(chatter, spec, 4, concurrency=4)
-    cold = play(chatter, spec, 4, concurrency=4, sampling={"a": Sampling(temperature=0.0), "b": Sampling(temperature=0.0)})
+    hot = play(chatter, spec, 2, concurrency=2)
+    cold = play(chatter, spec, 2, concurrency=2, sampling={"a": Sampling(temperature=0.0), "b": Sampling(temperature=0.0)})
     assert len({tuple(replies(r)[:1]) for r in cold}) == 1, "greedy: every episode starts alike"
     assert [replies(r) for r in hot] != [replies(r) for r in cold]
 
