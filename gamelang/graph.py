@@ -64,6 +64,9 @@ def _walk(state: str, body: list[Statement], guards: list[ex.Expr], out: list[Ed
             return
         if isinstance(stmt, (Parse, Check)):
             what = f"parse {stmt.parse} fails" if isinstance(stmt, Parse) else ex.unparse(_negated(stmt.check))
+            if guards:  # the failure happens only on the path the guards describe
+                what = (_conjunction(guards + [ex.Name("PARSE_FAILS")]).replace("PARSE_FAILS", what)
+                        if isinstance(stmt, Parse) else _conjunction(guards + [_negated(stmt.check)]))
             failure = stmt.otherwise
             if isinstance(failure, GotoFailure):
                 out.append(Edge(state, failure.goto, what))
