@@ -15,8 +15,6 @@ Nothing heavy is imported at module level: torch, transformers and trl only insi
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -28,7 +26,7 @@ from gamelang.machine import Machine
 from gamelang.players.base import Player, PlayerSpec
 from gamelang.players.chat import GenerationRow, Generated, TokenChatPlayer, stop_token_ids
 from gamelang.runtime.rollout import Assignment, EpisodeJob, Rollout, RolloutEngine, episode_seed
-from gamelang.runtime.runfolder import RunWriter
+from gamelang.runtime.runfolder import RunWriter, invoking_command
 from gamelang.splits import Split
 from gamelang.turns import Sampling
 
@@ -399,7 +397,7 @@ def run_meta(task: GameTask, assignment: Assignment, settings: RolloutSettings, 
                       "training_instances_by_experiment": by_game.get(m.name, {}),
                       "players": assignment.describe(m)} for m in task.machines}
     return {
-        "command": " ".join(shlex.quote(a) for a in ["gamelang"] + sys.argv[1:]),
+        "command": invoking_command(),
         "seed": settings.seed,
         "episodes_per_instance": group,
         "limit": None,
