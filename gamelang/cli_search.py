@@ -63,7 +63,7 @@ def search(
     except (RunFolderError, InstanceError, PlayerSpecError) as err:
         raise fail(str(err)) from None
     except KeyboardInterrupt:
-        raise fail(f"interrupted; finished trees are kept: resume with the same command and --resume",
+        raise fail("interrupted; finished trees are kept: resume with the same command and --resume",
                    code=130) from None
     summary = ", ".join(f"{n} {s}" for s, n in sorted(result.statuses.items())) or "none"
     console.print(f"{result.trees} trees searched ({summary}), {result.skipped} already done; "

@@ -16,8 +16,6 @@ from __future__ import annotations
 import contextvars
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from itertools import islice
-from string import Formatter
 from typing import Any, Callable, Iterable, Iterator
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes, pass_context

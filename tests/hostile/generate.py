@@ -106,7 +106,6 @@ def hostile_games(secret_dir: str) -> list[HostileGame]:
         games.append(HostileGame(f"{name}.game", BASE.format(decls=decls, intro=intro, ask=ask, body=body),
                                  files or {}, links or {}))
 
-    secret = f"{secret_dir}/secret.txt"
     # 1. files out of the folder: every kind of file, every way out
     for kind, ext in (("template", "j2"), ("const", "txt"), ("json", "json"), ("instances", "jsonl")):
         for way, ref in (("abs", f"{secret_dir}/secret.{ext}"), ("dotdot", f"../outside/secret.{ext}"),

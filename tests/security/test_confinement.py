@@ -114,7 +114,7 @@ def test_files_inside_the_folder_still_work(tmp_path):
 
 
 def test_a_game_reached_through_a_symlinked_folder_reads_its_own_files(tmp_path):
-    game = make_game(tmp_path, intro='file "intro.j2"')
+    make_game(tmp_path, intro='file "intro.j2"')
     (tmp_path / "game" / "intro.j2").write_text("hello")
     os.symlink(tmp_path / "game", tmp_path / "alias")
     assert compile_file(tmp_path / "alias" / "g.game").ok
