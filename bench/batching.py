@@ -26,30 +26,7 @@ from gamelang.lang.loader import load_spec_text  # noqa: E402
 from gamelang.players import parse_spec  # noqa: E402
 from gamelang.players.hf import HFPlayer  # noqa: E402
 from gamelang.runtime.scheduler import Assignment, EpisodeJob, run_jobs  # noqa: E402
-from gamelang.testing import build_tiny_model  # noqa: E402
-
-GAME = """
-game chatter { version 1 }
-instance { topic: str = "the weather" }
-role a { intro "Talk with your partner about {{ topic }}." }
-role b { intro "Answer your partner." }
-var rounds: int = 0
-move line_a by a = regex /(?s)(?P<text>.*)/
-move line_b by b = regex /(?s)(?P<text>.*)/
-state talk {
-  ask a
-  parse line_a
-  tell b "{{ line_a.text }}"
-  ask b
-  parse line_b
-  set rounds = rounds + 1
-  if rounds >= 3 end win
-  tell a "{{ line_b.text }}"
-  goto talk
-}
-limits { requests 6 }
-"""
-
+from gamelang.testing import CHATTER_GAME as GAME, build_tiny_model  # noqa: E402
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

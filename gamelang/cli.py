@@ -485,18 +485,9 @@ def score(
     """Score runs from their episode logs alone."""
     from rich.console import Console
 
-    from .runtime.runfolder import RunFolderError, read_run
     from .scoring import render_csv, render_json, render_table, score_run
 
-    rows = []
-    for path in runs:
-        try:
-            data = read_run(path)
-        except RunFolderError as err:
-            raise fail(str(err)) from None
-        for problem in data.problems:
-            typer.echo(f"gamelang: note: {visible_text(problem)}", err=True)
-        rows += score_run(data)
+    rows = [row for _, data in read_runs_or_exit(runs) for row in score_run(data)]
     if format is ScoreFormat.csv:
         typer.echo(render_csv(rows), nl=False)
     elif format is ScoreFormat.json:
@@ -548,6 +539,22 @@ def load_machines_or_exit(ref: str) -> list:
             raise fail(f"no game files (*.game, *.game.yaml) under {ref}")
         return [load_machine_or_exit(str(f)) for f in files]
     return [load_machine_or_exit(ref)]
+
+
+def read_runs_or_exit(paths: list[Path]) -> list:
+    """(path, RunData) of each run folder; an unreadable one exits (2); problems found are noted on stderr."""
+    from .runtime.runfolder import RunFolderError, read_run
+
+    loaded = []
+    for path in paths:
+        try:
+            data = read_run(path)
+        except RunFolderError as err:
+            raise fail(str(err)) from None
+        for problem in data.problems:
+            typer.echo(f"gamelang: note: {visible_text(problem)}", err=True)
+        loaded.append((str(path), data))
+    return loaded
 
 
 def load_machine_or_exit(ref: str):

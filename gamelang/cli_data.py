@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from .cli import EXIT_OK, EXIT_PROBLEMS, ScoreFormat, app, fail
+from .cli import EXIT_OK, EXIT_PROBLEMS, ScoreFormat, app, fail, read_runs_or_exit
 
 #: Pairs per game, experiment, instance and role in a DPO export (kept in step with data.dpo, which
 #: is not imported here so that `gamelang --help` stays light).
@@ -137,19 +137,8 @@ def compare(
     from rich.console import Console
 
     from .compare import compare_runs, render_csv, render_json, render_tables
-    from .runtime.runfolder import RunFolderError, read_run
-
-    loaded = []
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
-    for path in runs:
-        try:
-            data = read_run(path)
-        except RunFolderError as err:
-            raise fail(str(err)) from None
-        for problem in data.problems:
-            errors.print(f"note: {problem}", style="yellow", markup=False)
-        loaded.append((str(path), data))
-    rows, notes = compare_runs(loaded)
+    rows, notes = compare_runs(read_runs_or_exit(runs))
     if not rows:
         raise fail("no episodes in these runs", EXIT_PROBLEMS)
     if format is ScoreFormat.csv:

@@ -22,6 +22,30 @@ CHAT_TEMPLATE = (
     "{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% endif %}"
 )
 
+#: A two-role game that accepts any reply, three rounds long: equal work per episode for
+#: benchmarks and token-level tests (every reply is parsed, nothing aborts).
+CHATTER_GAME = """
+game chatter { version 1 }
+instance { topic: str = "the weather" }
+role a { system "You talk." intro "Talk about {{ topic }}." }
+role b { intro "Answer your partner." }
+var rounds: int = 0
+move line_a by a = regex /(?s)(?P<text>.*)/
+move line_b by b = regex /(?s)(?P<text>.*)/
+state talk {
+  ask a
+  parse line_a
+  tell b "{{ line_a.text }}"
+  ask b
+  parse line_b
+  set rounds = rounds + 1
+  if rounds >= 3 end win
+  tell a "{{ line_b.text }}"
+  goto talk
+}
+limits { requests 6 reply_tokens 12 }
+"""
+
 SPECIAL_TOKENS = ["<pad>", "<s>", "</s>", "<unk>", "<|system|>", "<|user|>", "<|assistant|>"]
 
 

@@ -45,11 +45,6 @@ class Request:
         return self.history[-1] if self.history else None
 
     @property
-    def episode_key(self) -> tuple[str, str, str, int, str]:
-        """(game, experiment, instance, episode, branch): the episode the request comes from."""
-        return self.key
-
-    @property
     def role_key(self) -> tuple:
         """The episode key plus the role: where a player keeps per-conversation state."""
         return self.key + (self.role,)

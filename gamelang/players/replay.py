@@ -73,7 +73,7 @@ class ReplayPlayer(Player):
             counter = key
         else:
             replies = self.sequence or []
-            counter = request.episode_key  # one sequence per episode, shared by the roles it plays
+            counter = request.key  # one sequence per episode, shared by the roles it plays
         i = self.positions[counter]
         if i >= len(replies):
             return PlayerError(f"the replay has no reply {i + 1} for {request.role} in this episode")

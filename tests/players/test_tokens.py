@@ -9,35 +9,13 @@ from gamelang.players import parse_spec
 from gamelang.players.chat import Generated, TokenChatPlayer
 from gamelang.players.hf import HFPlayer
 from gamelang.runtime.rollout import Assignment, EpisodeJob, RolloutEngine
+from gamelang.testing import CHATTER_GAME
 from gamelang.turns import Sampling
 from tests.conftest import compile_text
 
-CHATTER = """
-game chatter { version 1 }
-instance { topic: str = "the weather" }
-role a { system "You talk." intro "Talk about {{ topic }}." }
-role b { intro "Answer your partner." }
-var rounds: int = 0
-move line_a by a = regex /(?s)(?P<text>.*)/
-move line_b by b = regex /(?s)(?P<text>.*)/
-state talk {
-  ask a
-  parse line_a
-  tell b "{{ line_a.text }}"
-  ask b
-  parse line_b
-  set rounds = rounds + 1
-  if rounds >= 3 end win
-  tell a "{{ line_b.text }}"
-  goto talk
-}
-limits { requests 6 reply_tokens 12 }
-"""
-
-
 @pytest.fixture(scope="module")
 def chatter(tmp_path_factory):
-    return compile_text(CHATTER, tmp_path_factory.mktemp("chatter"))
+    return compile_text(CHATTER_GAME, tmp_path_factory.mktemp("chatter"))
 
 
 def jobs(machine, n: int) -> list[EpisodeJob]:
