@@ -27,6 +27,8 @@ def imagine(
     max_tokens: int = typer.Option(1024, "--max-tokens", min=1, help="Tokens per dialogue or revision."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Requests per call of the imaginer."),
     seed: int = typer.Option(0, help="Seed of the requests and of the instance order."),
+    resume: bool = typer.Option(False, "--resume", help="Go on with an interrupted run in --out: its personas and "
+                                "episodes are kept, the missing dialogues are imagined (same options as the run)."),
     split: Optional[str] = typer.Option(None, "--split", help=SPLIT_HELP),
     test_share: float = typer.Option(0.2, "--test-share", help=TEST_SHARE_HELP),
     split_seed: int = typer.Option(0, "--split-seed", help=SPLIT_SEED_HELP),
@@ -45,7 +47,7 @@ def imagine(
                                                                           if o.strip()),
                                dialogues=dialogues, learner=learner, critic=not no_critic, prompts=prompts,
                                seed=seed, limit=limit, split=split_or_exit(split, test_share, split_seed),
-                               max_tokens=max_tokens, batch_size=batch_size)
+                               max_tokens=max_tokens, batch_size=batch_size, resume=resume)
     console = Console(highlight=False, soft_wrap=True)
     players = []
     try:
@@ -63,6 +65,9 @@ def imagine(
                                     else ""), markup=False))
     except (ImagineError, PlayerSpecError, InstanceError) as err:
         raise fail(str(err)) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted; the episodes judged so far are kept: go on with the same command and --resume",
+                   code=130) from None
     finally:
         for player in players:
             player.close()

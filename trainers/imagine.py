@@ -29,6 +29,7 @@ beside the game file, or by ``prompts=DIR``. Model text reaches them only as val
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 from dataclasses import dataclass, field
@@ -82,6 +83,7 @@ class ImagineSettings:
     persona_tokens: int = 512  # per persona request
     persona_rounds: int = 3  # persona requests at most, until `personas` distinct ones are written
     batch_size: int = 32  # requests per call of the imaginer
+    resume: bool = False  # go on with an interrupted run in ``out`` (its personas and episodes are kept)
 
 
 # ---------------------------------------------------------------------------------------------- the text format
@@ -350,6 +352,7 @@ class ImagineResult:
     records: int
     outcomes: dict[tuple[str, str], int]  # (target, outcome) -> episodes
     problems: int  # dialogues that did not fit the game's turns
+    skipped: int = 0  # episodes already in the folder when a run was resumed
 
     @property
     def matched(self) -> int:
@@ -360,7 +363,8 @@ class ImagineResult:
         """A few lines for the terminal."""
         lines = [f"{len(v)} personas for {game}" for game, v in self.personas.items()]
         lines.append(f"{self.records} imagined episodes written to {self.out} "
-                     f"({self.matched} ended as their target; {self.problems} did not follow the game's turns)")
+                     f"({self.matched} ended as their target; {self.problems} did not follow the game's turns)"
+                     + (f"; {self.skipped} were already there" if self.skipped else ""))
         for target in sorted({t for t, _ in self.outcomes}):
             got = ", ".join(f"{o} {n}" for (t, o), n in sorted(self.outcomes.items()) if t == target)
             lines.append(f"  target {target}: {got}")
@@ -535,16 +539,61 @@ class Imaginer:
         return record
 
 
+def _read_personas(path: Path) -> dict[str, list[str]]:
+    """The personas already written, by game (a torn last line is ignored)."""
+    found: dict[str, dict[int, str]] = {}
+    if not path.is_file():
+        return {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+            found.setdefault(str(row["game"]), {})[int(row["id"])] = str(row["persona"])
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            continue
+    return {game: [by_id[i] for i in sorted(by_id)] for game, by_id in found.items()}
+
+
+#: The entries of run.json that must not change when an imagine run is resumed.
+_PLAN_KEYS = ("seed", "limit", "experiments", "split")
+
+
+def _resume_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """How the settings of ``new`` (run.json data) differ from the run that is resumed."""
+    out = []
+    if old.get("kind") != "imagine":
+        return [f"the folder holds a {old.get('kind') or 'run'} of kind {old.get('kind')!r}, not an imagine run"]
+    for key in _PLAN_KEYS:
+        if old.get(key) != new.get(key):
+            out.append(f"{key}: {old.get(key)!r} when the run started, {new.get(key)!r} now")
+    before, now = old.get("imagine") or {}, new["imagine"]
+    for key in now:
+        if key != "max_tokens" and before.get(key) != now[key]:
+            out.append(f"{key}: {before.get(key)!r} when the run started, {now[key]!r} now")
+    games_before, games_now = old.get("games") or {}, new["games"]
+    if sorted(games_before) != sorted(games_now):
+        out.append(f"games: {', '.join(sorted(games_before))} when the run started, {', '.join(sorted(games_now))} now")
+    for game, info in games_now.items():
+        was = games_before.get(game) or {}
+        if was and was.get("content_hash") != info["content_hash"]:
+            out.append(f"game '{game}' changed since the run started (content hash {was.get('content_hash')} -> "
+                       f"{info['content_hash']})")
+    return out
+
+
 def run_imagine(machines: list[Machine], imaginer: Player, settings: ImagineSettings, critic: Player | None = None,
                 on_record: Callable[[dict[str, Any]], None] | None = None) -> ImagineResult:
     """Imagine episodes of every game into the run folder ``settings.out``.
 
     ``critic`` is the player that revises drafts (None with ``settings.critic`` false; the
-    imaginer itself when not given). Personas go to ``personas.jsonl``, episodes to
-    ``episodes.jsonl`` as each game's dialogues are judged.
+    imaginer itself when not given). Personas go to ``personas.jsonl`` as soon as a game's are
+    written; dialogues are written, revised and judged ``batch_size`` at a time, and each
+    episode's record is on disk as soon as it is judged. With ``settings.resume`` an interrupted
+    run goes on: the personas already written are kept (the imaginer is not asked again), the
+    episodes already in ``episodes.jsonl`` are skipped, a torn last record is imagined again, and
+    the settings must be those the run started with.
     """
     from gamelang.runtime.run import RunSettings, select_instances
-    from gamelang.runtime.runfolder import EPISODES_FILE, RunFolderError, RunWriter
+    from gamelang.runtime.runfolder import EPISODES_FILE, RUN_FILE, RunFolderError, RunWriter, episode_key, read_run
 
     s = settings
     unknown = [o for o in s.outcomes if o not in TARGETS]
@@ -554,8 +603,6 @@ def run_imagine(machines: list[Machine], imaginer: Player, settings: ImagineSett
     if s.personas < 1 or s.dialogues < 1:
         raise ImagineError("--personas and --dialogues must be at least 1")
     out = Path(s.out)
-    if (out / EPISODES_FILE).is_file() and (out / EPISODES_FILE).stat().st_size > 0:
-        raise ImagineError(f"{out} already holds episodes: choose another --out")
     critic_player = (critic or imaginer) if s.critic else None
     selection = RunSettings(out=out, limit=s.limit, experiments=s.experiments, split=s.split)
     plans = []
@@ -570,7 +617,7 @@ def run_imagine(machines: list[Machine], imaginer: Player, settings: ImagineSett
             raise ImagineError(f"game '{machine.name}' has no instance to imagine episodes of (after the "
                                "split and --limit)")
         plans.append((machine, worker, instances, prompts))
-    meta = {
+    meta: dict[str, Any] = {
         "command": invoking_command(),
         "kind": "imagine", "seed": s.seed, "limit": s.limit, "experiments": s.experiments,
         "split": s.split.as_meta() if s.split is not None else None,
@@ -584,31 +631,69 @@ def run_imagine(machines: list[Machine], imaginer: Player, settings: ImagineSett
                            "players": {r: f"imagined:{imaginer.spec}" for r in m.roles}}
                   for m, w, _, p in plans},
     }
-    writer = RunWriter(out, meta)
+    done: set[tuple] = set()
+    kept_personas: dict[str, list[str]] = {}
+    truncate_at = None
+    episodes_file = out / EPISODES_FILE
+    started = episodes_file.is_file() and episodes_file.stat().st_size > 0
+    if started and not s.resume:
+        raise ImagineError(f"{out} already holds episodes: resume it with --resume, or choose another --out")
+    if s.resume and (started or (out / PERSONAS_FILE).is_file()):
+        try:
+            existing = read_run(out)
+        except RunFolderError as err:
+            raise ImagineError(f"cannot resume: {err}") from None
+        if existing.meta:
+            differences = _resume_differences(existing.meta, meta)
+            if differences:
+                raise ImagineError("cannot resume: this imagine run was started with other settings: "
+                                   + "; ".join(differences) + f". Use the same options, or a new --out folder")
+            meta["created"] = existing.meta.get("created")
+        elif started:
+            raise ImagineError(f"cannot resume: {out} has episodes but no readable {RUN_FILE}; use a new --out folder")
+        truncate_at = existing.truncated_at
+        done = {episode_key(r)[:4] for r in existing.records}
+        kept_personas = _read_personas(out / PERSONAS_FILE)
+    writer = RunWriter(out, meta, truncate_at)
     status = "interrupted"
     personas: dict[str, list[str]] = {}
     outcomes: dict[tuple[str, str], int] = {}
-    records = problems = 0
+    records = problems = skipped = 0
     try:
+        # rewritten whole: a torn last line of an interrupted run is dropped
+        persona_lines = [json.dumps({"game": m.name, "id": pid, "persona": text, "roles": w.persona_roles},
+                                    ensure_ascii=False) + "\n"
+                         for m, w, _, _ in plans for pid, text in enumerate(kept_personas.get(m.name, []))]
         with open(out / PERSONAS_FILE, "w", encoding="utf-8") as fh:
+            fh.write("".join(persona_lines))
+            fh.flush()
             for machine, worker, instances, _ in plans:
-                found = personas[machine.name] = worker.personas()
-                for pid, text in enumerate(found):
-                    fh.write(json.dumps({"game": machine.name, "id": pid, "persona": text,
-                                         "roles": worker.persona_roles}, ensure_ascii=False) + "\n")
-                fh.flush()
+                found = kept_personas.get(machine.name)
+                if not found:
+                    found = worker.personas()
+                    for pid, text in enumerate(found):
+                        fh.write(json.dumps({"game": machine.name, "id": pid, "persona": text,
+                                             "roles": worker.persona_roles}, ensure_ascii=False) + "\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                personas[machine.name] = found
                 jobs = worker.jobs(found, instances)
-                worker.write(jobs)
-                for job in jobs:
-                    record = worker.record(job, imaginer.spec, critic_player.spec if critic_player else None)
-                    writer.append(record)
-                    records += 1
-                    problems += record["imagined"]["problem"] is not None
-                    pair = (job.target, record["outcome"])
-                    outcomes[pair] = outcomes.get(pair, 0) + 1
-                    if on_record is not None:
-                        on_record(record)
+                todo = [j for j in jobs if (machine.name, j.instance.experiment, j.instance.id, j.index) not in done]
+                skipped += len(jobs) - len(todo)
+                step = max(1, s.batch_size)
+                for start in range(0, len(todo), step):  # a batch at a time: an interruption loses one batch
+                    chunk = todo[start:start + step]
+                    worker.write(chunk)
+                    for job in chunk:
+                        record = worker.record(job, imaginer.spec, critic_player.spec if critic_player else None)
+                        writer.append(record)
+                        records += 1
+                        problems += record["imagined"]["problem"] is not None
+                        pair = (job.target, record["outcome"])
+                        outcomes[pair] = outcomes.get(pair, 0) + 1
+                        if on_record is not None:
+                            on_record(record)
         status = "complete"
     finally:
         writer.close(status)
-    return ImagineResult(out, personas, records, outcomes, problems)
+    return ImagineResult(out, personas, records, outcomes, problems, skipped)

@@ -208,3 +208,83 @@ def test_the_command(tmp_path):
     assert again.exit_code == 2 and "already holds episodes" in again.output
     none = runner.invoke(app, ["imagine", "shapes", "--model", f"replay:{replies}", "--out", str(tmp_path / "x")])
     assert none.exit_code == 2 and "--learner" in none.output
+
+
+class Seeded(Player):
+    """An imaginer whose dialogues depend only on each request's seed; it is interrupted (as by Ctrl-C)
+    when asked for more than ``stop_after`` dialogues in all."""
+
+    def __init__(self, stop_after: int | None = None) -> None:
+        super().__init__("seeded")
+        self.stop_after = stop_after
+        self.asked: dict[str, int] = {}
+
+    def respond(self, requests):
+        import random
+
+        stage = requests[0].role
+        self.asked[stage] = self.asked.get(stage, 0) + len(requests)
+        if stage == "dialogue" and self.stop_after is not None and self.asked[stage] > self.stop_after:
+            raise KeyboardInterrupt
+        if stage == "personas":
+            return ["PERSONA: a terse engineer\nPERSONA: a chatty teacher"]
+        answers = ["red circle", "blue square", "green triangle"]
+        return [f"speaker: CLUE: the first one\nlistener: ANSWER: {random.Random(r.seed).choice(answers)}"
+                for r in requests]
+
+
+def _episodes(folder):
+    return [json.loads(line) for line in (folder / "episodes.jsonl").read_text().splitlines()]
+
+
+def test_an_interrupted_run_resumes_without_redoing_or_doubling_dialogues(tmp_path, shapes):
+    def settings(out, **kw):
+        return ImagineSettings(out=out, personas=2, outcomes=("win", "lose"), dialogues=3, learner="listener",
+                               critic=False, limit=5, batch_size=4, **kw)
+
+    whole = run_imagine([shapes], Seeded(), settings(tmp_path / "whole"))
+    assert whole.records == 12
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):  # the third batch of four dialogues is never answered
+        run_imagine([shapes], Seeded(stop_after=8), settings(out))
+    assert len(_episodes(out)) == 8
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+    with open(out / "episodes.jsonl", "a", encoding="utf-8") as fh:
+        fh.write('{"schema": 1, "game": "shapes", "exp')  # a record torn by the interruption
+    with pytest.raises(ImagineError, match="resume it with --resume"):
+        run_imagine([shapes], Seeded(), settings(out))
+    with pytest.raises(ImagineError, match="cannot resume: .*dialogues: 3 when the run started, 4 now"):
+        run_imagine([shapes], Seeded(), ImagineSettings(out=out, personas=2, outcomes=("win", "lose"), dialogues=4,
+                                                        learner="listener", critic=False, limit=5, resume=True))
+    again = Seeded()
+    result = run_imagine([shapes], again, settings(out, resume=True))
+    assert (result.records, result.skipped) == (4, 8)
+    assert again.asked == {"dialogue": 4}  # personas kept, only the missing dialogues asked for
+    records = _episodes(out)
+    keys = [(r["instance"], r["episode"]) for r in records]
+    assert len(keys) == len(set(keys)) == 12
+    expected = {(r["instance"], r["episode"]): (r["imagined"]["dialogue"], r["outcome"]) for r in _episodes(tmp_path / "whole")}
+    assert {(r["instance"], r["episode"]): (r["imagined"]["dialogue"], r["outcome"]) for r in records} == expected
+    assert (out / "personas.jsonl").read_text() == (tmp_path / "whole" / "personas.jsonl").read_text()
+    assert json.loads((out / "run.json").read_text())["status"] == "complete"
+    done = run_imagine([shapes], Seeded(), settings(out, resume=True))
+    assert (done.records, done.skipped) == (0, 12) and len(_episodes(out)) == 12
+
+
+def test_the_command_resumes(tmp_path):
+    from gamelang.cli import app
+
+    replies = tmp_path / "imaginer.json"
+    replies.write_text(json.dumps({"personas": ["PERSONA: a terse engineer"],
+                                   "dialogue": ["speaker: CLUE: the first one\nlistener: ANSWER: red circle",
+                                                "speaker: CLUE: oops"]}))
+    runner = CliRunner()
+    out = tmp_path / "run"
+    args = ["imagine", "shapes", "--model", f"replay:{replies}", "--personas", "1", "--learner", "listener",
+            "--limit", "2", "--no-critic", "--out", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    again = runner.invoke(app, args + ["--resume"])
+    assert again.exit_code == 0, again.output
+    assert "0 imagined episodes written" in again.output and "2 were already there" in again.output
+    other = runner.invoke(app, args + ["--resume", "--seed", "4"])
+    assert other.exit_code == 2 and "seed: 0 when the run started, 4 now" in other.output
