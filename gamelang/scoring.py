@@ -1,10 +1,18 @@
 """Scores of runs: per game and experiment, from the episode records alone.
 
-Following clembench: an episode is *played* unless it was aborted; ``% played`` is the share of
-played episodes, ``quality`` the mean main score of played episodes, and the clemscore of a game
-is ``% played / 100 * quality``; the overall clemscore is the mean over games. Episodes that
-ended in ``error`` (a backend or the game failed) and episodes the run planned but never recorded
-are counted and shown apart, and left out of these figures: they say nothing about the players.
+Following clembench (clemcore's ``clemeval``): an episode is *played* unless it was aborted;
+``% played`` is the share of played episodes, ``quality`` the mean main score of played episodes
+(with its sample standard deviation, clembench's "Quality Score (std)"), and a game's clemscore
+is ``% played / 100 * quality``. Over games, clembench averages ``% played`` and ``quality``
+separately (a macro mean; a game with no played episode has no quality and is left out of that
+mean) and the clemscore is ``average % played / 100 * average quality``: that is the overall
+row. Episodes that ended in ``error`` (a backend or the game failed) and episodes the run planned
+but never recorded are counted and shown apart, and left out of these figures: they say nothing
+about the players.
+
+Each record also carries clembench's episode flags and counts (:func:`clembench_scores`), under
+the names clembench's scorers log them, so that an export and clembench's own evaluation scripts
+read the same numbers.
 """
 
 from __future__ import annotations
@@ -14,10 +22,74 @@ import io
 import json
 import math
 from dataclasses import asdict, dataclass
-from statistics import mean
-from typing import Any, Iterable
+from statistics import mean, stdev
+from typing import TYPE_CHECKING, Any, Iterable
 
-from .runtime.runfolder import RunData
+if TYPE_CHECKING:  # the interpreter imports this module: keep it free of the runtime
+    from .runtime.runfolder import RunData
+
+#: clembench's names of the episode scores every game logs (clemcore.clemgame.metrics).
+ABORTED, LOSE, SUCCESS = "Aborted", "Lose", "Success"
+REQUESTS, PARSED, VIOLATED = "Request Count", "Parsed Request Count", "Violated Request Count"
+SUCCESS_RATIO, MAIN_SCORE = "Request Success Ratio", "Main Score"
+
+
+def request_counts(events: Iterable[dict[str, Any]]) -> tuple[int, int, int]:
+    """(requests, parsed, violated) of an episode's events, counted as clembench counts them.
+
+    Every request (an ``ask``, re-prompts included) is parsed or violated. It is violated when a
+    parse of its reply failed, or when its reply ended the episode as aborted through a broken
+    rule. A reply that a rule re-prompts (wordle's unknown word) counts as parsed, also the last
+    one, after which the game gives up: clembench counts those as parsed requests too.
+    """
+    requests = violated = 0
+    bad = False  # the reply to the current request broke the format
+    failed_check: str | None = None
+    reprompted: set[str] = set()
+    for event in events:
+        kind = event.get("type")
+        if kind == "ask":
+            violated += bad
+            requests += 1
+            bad, failed_check = False, None
+        elif kind == "parse" and not event.get("ok"):
+            bad = True
+        elif kind == "check" and not event.get("ok"):
+            failed_check = f"check failed: {event.get('expr')}"
+        elif kind == "reprompt":
+            reprompted.add(str(event.get("reason")))
+        elif (kind == "end" and event.get("outcome") == "abort" and event.get("role") is not None
+              and requests and (failed_check is None or failed_check not in reprompted)):
+            bad = True
+    violated += bad
+    return requests, requests - violated, violated
+
+
+def clembench_scores(outcome: str | None, main: float | None, events: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
+    """clembench's episode scores of an episode: the flags, the request counts and the main score.
+
+    ``Aborted``, ``Lose`` and ``Success`` are 0 or 1 (an aborted episode is neither lost nor
+    won, as clemcore's metrics define them); ``Main Score`` is the game's main score, ``None``
+    (clembench's NaN) for an aborted episode. An episode that ended in ``error`` has none (None).
+    """
+    if outcome not in ("win", "lose", "abort"):
+        return None
+    requests, parsed, violated = request_counts(events)
+    return {
+        ABORTED: int(outcome == "abort"), LOSE: int(outcome == "lose"), SUCCESS: int(outcome == "win"),
+        REQUESTS: requests, PARSED: parsed, VIOLATED: violated,
+        SUCCESS_RATIO: round(parsed / requests, 4) if requests else None,
+        MAIN_SCORE: None if outcome == "abort" else main,
+    }
+
+
+def record_clembench(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The clembench scores of a record: those it carries, or computed from it (older records)."""
+    logged = record.get("clembench")
+    if isinstance(logged, dict):
+        return logged
+    return clembench_scores(record.get("outcome"), (record.get("scores") or {}).get("main"),
+                            record.get("events") or [])
 
 
 @dataclass
@@ -35,6 +107,7 @@ class ScoreRow:
     win_pct: float | None
     mean_reward: float | None
     clemscore: float | None
+    quality_std: float | None = None  # sample standard deviation of the main score of played episodes
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,6 +117,10 @@ def _pct(part: int, whole: int) -> float | None:
     return 100.0 * part / whole if whole else None
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+
+
 def score_records(records: Iterable[dict[str, Any]], run: str = "", game: str = "", experiment: str = "",
                   planned: int | None = None) -> ScoreRow:
     """Figures of one group of records."""
@@ -51,7 +128,7 @@ def score_records(records: Iterable[dict[str, Any]], run: str = "", game: str = 
     valid = [r for r in rs if r.get("outcome") in ("win", "lose", "abort")]
     errors = len(rs) - len(valid)
     played = [r for r in valid if r["outcome"] != "abort"]
-    mains = [r["scores"]["main"] for r in played if (r.get("scores") or {}).get("main") is not None]
+    mains = [float(m) for m in ((r.get("scores") or {}).get("main") for r in played) if _number(m)]
     rewards = [r["scores"]["reward"] for r in valid if (r.get("scores") or {}).get("reward") is not None]
     wins = sum(r["outcome"] == "win" for r in valid)
     played_pct = _pct(len(played), len(valid))
@@ -59,11 +136,23 @@ def score_records(records: Iterable[dict[str, Any]], run: str = "", game: str = 
     clemscore = played_pct / 100 * (quality or 0.0) if played_pct is not None else None
     missing = max(0, planned - len(rs)) if planned is not None else 0
     return ScoreRow(run, game, experiment, len(rs), errors, missing, played_pct, quality, _pct(wins, len(valid)),
-                    mean(rewards) if rewards else None, clemscore)
+                    mean(rewards) if rewards else None, clemscore, stdev(mains) if len(mains) > 1 else None)
 
 
-def score_run(data: RunData) -> list[ScoreRow]:
-    """Rows per game and experiment, a row per game, and an overall row (macro mean over games)."""
+def overall_row(game_rows: list[ScoreRow], run: str = "") -> ScoreRow:
+    """The row over games, as clembench computes it: the mean of the games' % played, the mean of
+    their quality (games with a quality), and clemscore = mean % played / 100 * mean quality."""
+    played = [g.played_pct for g in game_rows if g.played_pct is not None]
+    qualities = [g.quality for g in game_rows if g.quality is not None]
+    played_pct = mean(played) if played else None
+    quality = mean(qualities) if qualities else None
+    clemscore = played_pct / 100 * (quality or 0.0) if played_pct is not None else None
+    return ScoreRow(run, "(all games)", "", sum(g.episodes for g in game_rows), sum(g.errors for g in game_rows),
+                    sum(g.missing for g in game_rows), played_pct, quality, None, None, clemscore)
+
+
+def score_run(data: "RunData") -> list[ScoreRow]:
+    """Rows per game and experiment, a row per game, and an overall row (clembench's macro means)."""
     latest = list(data.latest().values())
     planned = {g: info.get("planned_by_experiment", {}) for g, info in data.meta.get("games", {}).items()}
     run = data.path.name
@@ -80,16 +169,13 @@ def score_run(data: RunData) -> list[ScoreRow]:
         game_row = score_records(of_game, run, game, "(all)", total_planned)
         rows.append(game_row)
         game_rows.append(game_row)
-    scored = [g.clemscore for g in game_rows if g.clemscore is not None]
-    overall = ScoreRow(run, "(all games)", "", sum(g.episodes for g in game_rows), sum(g.errors for g in game_rows),
-                       sum(g.missing for g in game_rows), None, None, None, None, mean(scored) if scored else None)
-    rows.append(overall)
+    rows.append(overall_row(game_rows, run))
     return rows
 
 
 COLUMNS = [("game", "game"), ("experiment", "experiment"), ("episodes", "episodes"), ("errors", "errors"),
-           ("missing", "missing"), ("played_pct", "% played"), ("quality", "quality"), ("win_pct", "win %"),
-           ("mean_reward", "reward"), ("clemscore", "clemscore")]
+           ("missing", "missing"), ("played_pct", "% played"), ("quality", "quality"), ("quality_std", "sd"),
+           ("win_pct", "win %"), ("mean_reward", "reward"), ("clemscore", "clemscore")]
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
@@ -101,7 +187,8 @@ def _fmt(value: Any, digits: int = 2) -> str:
 
 
 def render_table(rows: list[ScoreRow], console=None, title: str | None = None) -> None:
-    """Print rows as a rich table."""
+    """Print rows as a rich table, then clembench's table (one line per run: clemscore, and per
+    game % played and quality with its standard deviation)."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -123,6 +210,40 @@ def render_table(rows: list[ScoreRow], console=None, title: str | None = None) -
         cells = [_fmt(getattr(r, attr), 3 if attr == "mean_reward" else 2) for attr, _ in COLUMNS]
         table.add_row(*([cell(r.run)] if multi_run else []), *map(cell, cells), style=style)
     console.print(table)
+    render_clembench_table(rows, console)
+
+
+def render_clembench_table(rows: list[ScoreRow], console) -> None:
+    """clembench's results table: a line per run, the clemscore, then each game's % played and
+    quality (sd); the "all" columns are the macro means the clemscore is made of."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from .safetext import visible
+
+    games = list(dict.fromkeys(r.game for r in rows if r.experiment == "(all)"))
+    if not games:
+        return
+    table = Table(title="clembench", show_lines=False)
+    for header in ("run", "clemscore", "all: % played", "all: quality"):
+        table.add_column(header, justify="left" if header == "run" else "right")
+    for game in games:
+        table.add_column(Text(visible(f"{game}: % played")), justify="right")
+        table.add_column(Text(visible(f"{game}: quality (sd)")), justify="right")
+    for run in dict.fromkeys(r.run for r in rows):
+        mine = [r for r in rows if r.run == run]
+        overall = next((r for r in mine if r.game == "(all games)"), None)
+        cells = [_fmt(overall.clemscore if overall else None), _fmt(overall.played_pct if overall else None),
+                 _fmt(overall.quality if overall else None)]
+        for game in games:
+            g = next((r for r in mine if r.game == game and r.experiment == "(all)"), None)
+            if g is None:
+                cells += ["", ""]
+                continue
+            sd = f" ({_fmt(g.quality_std)})" if g.quality_std is not None else ""
+            cells += [_fmt(g.played_pct), _fmt(g.quality) + sd]
+        table.add_row(Text(visible(str(run))), *cells)
+    console.print(table)
 
 
 def render_csv(rows: list[ScoreRow]) -> str:
@@ -138,6 +259,3 @@ def render_csv(rows: list[ScoreRow]) -> str:
 def render_json(rows: list[ScoreRow]) -> str:
     """Rows as a JSON list."""
     return json.dumps([r.as_dict() for r in rows], indent=2)
-
-
-

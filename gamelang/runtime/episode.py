@@ -39,6 +39,7 @@ from ..machine import (
     TellOp,
 )
 from ..safetext import replace_surrogates, safe_text
+from ..scoring import clembench_scores
 from ..turns import Completion, RoleView, TokenTurn
 from .state import EpisodeState
 
@@ -626,6 +627,8 @@ class GameEnv:
             "reason": s.reason,
             "ended_by": s.ended_by,
             "scores": s.scores,
+            # clembench's episode scores (Aborted, Lose, Success, request counts, Main Score): see scoring.py
+            "clembench": clembench_scores(s.outcome, (s.scores or {}).get("main"), s.events),
             "paid": list(s.paid),  # the keys of `reward ... once KEY` that paid, in order
             "instance_data": inst.data,
             "events": s.events,
