@@ -97,9 +97,11 @@ class TooManyTokens(Exception):
 
 @lru_cache(maxsize=1)
 def get_parser() -> Lark:
-    """The Lark parser for all three start symbols, built once per process."""
-    return Lark(GRAMMAR_PATH.read_text(encoding="utf-8"), parser="lalr", start=["start", "expr", "type"],
-                propagate_positions=True, maybe_placeholders=True, postlex=_WholeWordKeywords())
+    """The Lark parser for all three start symbols, once per process (its tables cached on disk)."""
+    from ..parsercache import lalr_parser
+
+    return lalr_parser(GRAMMAR_PATH.read_text(encoding="utf-8"), start=["start", "expr", "type"],
+                       propagate_positions=True, maybe_placeholders=True, postlex=_WholeWordKeywords())
 
 
 #: Words that may appear inside an expression: a name may never be one of these.
