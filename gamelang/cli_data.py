@@ -23,6 +23,7 @@ class ExportFormat(str, Enum):
     sft = "sft"
     dpo = "dpo"
     kto = "kto"
+    clembench = "clembench"
 
 
 class PairLevel(str, Enum):
@@ -65,8 +66,18 @@ def export_command(
     test_share: float = typer.Option(0.2, "--test-share", help="With --split: the test share."),
     split_seed: int = typer.Option(0, "--split-seed", help="With --split: the split seed."),
     golden: bool = typer.Option(False, "--golden", help="Only the golden paths of search trees (gamelang search)."),
+    players_name: list[str] = typer.Option(
+        [], "--players-name",
+        help="clembench: the players' folder of each run, once per run (default: the player specs joined by --)."),
 ) -> None:
-    """Turn the episodes of runs into an SFT, DPO or KTO dataset that TRL's trainers take."""
+    """Turn the episodes of runs into an SFT, DPO or KTO dataset that TRL's trainers take, or write
+    them as clembench results (export clembench RUN... --out FOLDER)."""
+    if format is ExportFormat.clembench:
+        if role or model or outcome or min_score is not None or level or max_pairs or split or golden:
+            raise fail("export clembench takes --out FOLDER, --game and --players-name only")
+        _export_clembench(runs, out, players_name, tuple(game))
+    if players_name:
+        raise fail("--players-name is an option of 'export clembench'")
     from rich.console import Console
 
     from .data.episodes import ExportError
@@ -101,6 +112,29 @@ def export_command(
     raise typer.Exit(EXIT_OK)
 
 
+def _export_clembench(runs: list[Path], out: Path, players_name: list[str], games: tuple[str, ...]) -> None:
+    """Write runs as clembench results under the folder ``out`` (docs/clembench.md)."""
+    from .cli import visible_text
+    from .data.clembench import export_clembench
+
+    if out.exists() and not out.is_dir():
+        raise fail(f"--out {out} is not a folder: export clembench writes a results folder")
+    loaded = read_runs_or_exit(runs)
+    try:
+        result = export_clembench(loaded, out, players_name or None, games)
+    except ValueError as err:
+        raise fail(str(err)) from None
+    except OSError as err:
+        raise fail(f"cannot write under {out}: {err.strerror or err}") from None
+    for reason, n in result.skipped.most_common():
+        typer.echo(f"left out {n} episodes: {reason}", err=True)
+    if not result.episodes:
+        raise fail("nothing to export: no episode that ended in win, lose or abort", EXIT_PROBLEMS)
+    typer.echo(visible_text(f"wrote {result.episodes} episodes as clembench results under {out}: "
+                            + ", ".join(sorted(result.folders))))
+    raise typer.Exit(EXIT_OK)
+
+
 def _print_summary(console, result, format: str) -> None:
     """Rows per game and role, counts of the builder, and what was left out and why."""
     from rich.table import Table
@@ -130,25 +164,53 @@ def _print_summary(console, result, format: str) -> None:
 
 @app.command()
 def compare(
-    runs: list[Path] = typer.Argument(..., help="Run folders; the first is the baseline."),
+    runs: list[Path] = typer.Argument(..., help="Run folders (one per model); the first is the baseline."),
     format: ScoreFormat = typer.Option(ScoreFormat.table, "--format", "-f", help="table, csv or json."),
+    report: Optional[Path] = typer.Option(
+        None, "--report", help="Also write FOLDER/compare.svg (a bar chart), compare.html and compare.json."),
+    bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples of the instances."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap (the same seed gives the same intervals)."),
 ) -> None:
-    """Compare runs game by game: win rate with its 95 % interval, quality, % played, reward."""
+    """Compare runs game by game: clembench's % played, quality and clemscore with bootstrap intervals,
+    which pairs of runs each game separates, and win rate, quality and reward against the first run."""
     from rich.console import Console
 
-    from .compare import compare_runs, render_csv, render_json, render_tables
+    from .compare import clembench_comparison, compare_runs, render_clembench, render_csv, render_json, render_tables
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
-    rows, notes = compare_runs(read_runs_or_exit(runs))
+    loaded = read_runs_or_exit(runs)
+    rows, notes = compare_runs(loaded)
     if not rows:
         raise fail("no episodes in these runs", EXIT_PROBLEMS)
+    comparison = clembench_comparison(loaded, bootstrap, seed)
     if format is ScoreFormat.csv:
         typer.echo(render_csv(rows), nl=False)
     elif format is ScoreFormat.json:
         typer.echo(render_json(rows))
     else:
-        render_tables(rows, Console(highlight=False, width=None if Console().is_terminal else 140))
-    for note in notes:
+        console = Console(highlight=False, width=None if Console().is_terminal else 160)
+        render_tables(rows, console)
+        render_clembench(comparison, console)
+    if report is not None:
+        _write_report(report, comparison, rows)
+    for note in notes + comparison.notes:
         errors.print(f"note: {note}", style="dim", markup=False)
+
+
+def _write_report(folder: Path, comparison, rows) -> None:
+    """compare.svg, compare.html and compare.json in ``folder`` (created if needed)."""
+    import json
+
+    from .compare import render_html, render_svg
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "compare.svg").write_text(render_svg(comparison), encoding="utf-8")
+        (folder / "compare.html").write_text(render_html(comparison, rows), encoding="utf-8")
+        (folder / "compare.json").write_text(json.dumps({**comparison.as_dict(), "rows": [r.as_dict() for r in rows]},
+                                                        indent=2), encoding="utf-8")
+    except OSError as err:
+        raise fail(f"cannot write the report to {folder}: {err.strerror or err}") from None
+    typer.echo(f"wrote {folder / 'compare.svg'}, compare.html and compare.json", err=True)
 
 
 @app.command("split")

@@ -34,35 +34,43 @@ REQUESTS, PARSED, VIOLATED = "Request Count", "Parsed Request Count", "Violated 
 SUCCESS_RATIO, MAIN_SCORE = "Request Success Ratio", "Main Score"
 
 
-def request_counts(events: Iterable[dict[str, Any]]) -> tuple[int, int, int]:
-    """(requests, parsed, violated) of an episode's events, counted as clembench counts them.
+def violated_requests(events: Iterable[dict[str, Any]]) -> list[bool]:
+    """For each request of an episode (an ``ask``, re-prompts included), in order: whether it was
+    violated, as clembench counts them.
 
-    Every request (an ``ask``, re-prompts included) is parsed or violated. It is violated when a
-    parse of its reply failed, or when its reply ended the episode as aborted through a broken
-    rule. A reply that a rule re-prompts (wordle's unknown word) counts as parsed, also the last
-    one, after which the game gives up: clembench counts those as parsed requests too.
+    A request is violated when a parse of its reply failed, or when its reply ended the episode as
+    aborted through a broken rule. A reply that a rule re-prompts (wordle's unknown word) counts as
+    parsed, also the last one, after which the game gives up: clembench counts those as parsed
+    requests too.
     """
-    requests = violated = 0
-    bad = False  # the reply to the current request broke the format
+    flags: list[bool] = []
     failed_check: str | None = None
     reprompted: set[str] = set()
     for event in events:
         kind = event.get("type")
         if kind == "ask":
-            violated += bad
-            requests += 1
-            bad, failed_check = False, None
+            flags.append(False)
+            failed_check = None
+        elif not flags:
+            continue
         elif kind == "parse" and not event.get("ok"):
-            bad = True
+            flags[-1] = True
         elif kind == "check" and not event.get("ok"):
             failed_check = f"check failed: {event.get('expr')}"
         elif kind == "reprompt":
             reprompted.add(str(event.get("reason")))
         elif (kind == "end" and event.get("outcome") == "abort" and event.get("role") is not None
-              and requests and (failed_check is None or failed_check not in reprompted)):
-            bad = True
-    violated += bad
-    return requests, requests - violated, violated
+              and (failed_check is None or failed_check not in reprompted)):
+            flags[-1] = True
+    return flags
+
+
+def request_counts(events: Iterable[dict[str, Any]]) -> tuple[int, int, int]:
+    """(requests, parsed, violated) of an episode's events, counted as clembench counts them
+    (:func:`violated_requests`)."""
+    flags = violated_requests(events)
+    violated = sum(flags)
+    return len(flags), len(flags) - violated, violated
 
 
 def clembench_scores(outcome: str | None, main: float | None, events: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
@@ -214,35 +222,24 @@ def render_table(rows: list[ScoreRow], console=None, title: str | None = None) -
 
 
 def render_clembench_table(rows: list[ScoreRow], console) -> None:
-    """clembench's results table: a line per run, the clemscore, then each game's % played and
-    quality (sd); the "all" columns are the macro means the clemscore is made of."""
+    """clembench's results table: per game % played and quality (with its sd), and over games the
+    clemscore, from the macro means of % played and quality (clemcore's clemeval)."""
     from rich.table import Table
     from rich.text import Text
 
     from .safetext import visible
 
-    games = list(dict.fromkeys(r.game for r in rows if r.experiment == "(all)"))
-    if not games:
+    chosen = [r for r in rows if r.experiment == "(all)" or r.game == "(all games)"]
+    if not any(r.experiment == "(all)" for r in chosen):
         return
-    table = Table(title="clembench", show_lines=False)
-    for header in ("run", "clemscore", "all: % played", "all: quality"):
-        table.add_column(header, justify="left" if header == "run" else "right")
-    for game in games:
-        table.add_column(Text(visible(f"{game}: % played")), justify="right")
-        table.add_column(Text(visible(f"{game}: quality (sd)")), justify="right")
-    for run in dict.fromkeys(r.run for r in rows):
-        mine = [r for r in rows if r.run == run]
-        overall = next((r for r in mine if r.game == "(all games)"), None)
-        cells = [_fmt(overall.clemscore if overall else None), _fmt(overall.played_pct if overall else None),
-                 _fmt(overall.quality if overall else None)]
-        for game in games:
-            g = next((r for r in mine if r.game == game and r.experiment == "(all)"), None)
-            if g is None:
-                cells += ["", ""]
-                continue
-            sd = f" ({_fmt(g.quality_std)})" if g.quality_std is not None else ""
-            cells += [_fmt(g.played_pct), _fmt(g.quality) + sd]
-        table.add_row(Text(visible(str(run))), *cells)
+    multi_run = len({r.run for r in chosen}) > 1
+    table = Table(title="clembench: clemscore = mean % played / 100 × mean quality, over games")
+    for header in (["run"] if multi_run else []) + ["game", "% played", "quality", "sd", "clemscore"]:
+        table.add_column(header, justify="left" if header in ("run", "game") else "right")
+    for r in chosen:
+        cells = [r.game, _fmt(r.played_pct), _fmt(r.quality), _fmt(r.quality_std), _fmt(r.clemscore)]
+        table.add_row(*[Text(visible(str(c))) for c in ([r.run] if multi_run else []) + cells],
+                      style="bold" if r.game == "(all games)" else None)
     console.print(table)
 
 
