@@ -267,6 +267,10 @@ def run(
     split: Optional[str] = typer.Option(None, "--split", help=SPLIT_HELP),
     test_share: float = typer.Option(0.2, "--test-share", help=TEST_SHARE_HELP),
     split_seed: int = typer.Option(0, "--split-seed", help=SPLIT_SEED_HELP),
+    fsync: str = typer.Option("group", "--fsync", help="When records are synced to disk: episode (each), group "
+                                                       "(every 64 records or 0.5 s; the default), group:N:MS, or "
+                                                       "end. A killed process loses no finished episode with any "
+                                                       "of them; a power loss can lose the unsynced ones."),
 ) -> None:
     """Play every instance of one or more games, log every episode, and print the scores."""
     import time
@@ -284,10 +288,14 @@ def run(
     from .instances import InstanceError
     from .players import PlayerSpecError
     from .runtime.run import RunSettings, execute
-    from .runtime.runfolder import RunFolderError, read_run
+    from .runtime.runfolder import RunFolderError, SyncPolicy, read_run
     from .cli_data import split_or_exit
     from .scoring import render_table, score_run
 
+    try:
+        sync = SyncPolicy.parse(fsync)
+    except ValueError as err:
+        raise fail(str(err)) from None
     games = list(games or [])
     run_split = split_or_exit(split, test_share, split_seed)
     previous: dict = {}
@@ -331,7 +339,7 @@ def run(
     _check_folder_out(out)
     settings = RunSettings(out=out, episodes=episodes, limit=limit, experiments=experiment or None,
                            concurrency=concurrency, seed=seed, resume=resume, retry_errors=retry_errors,
-                           role_specs=role_specs, default_spec=default, split=run_split)
+                           role_specs=role_specs, default_spec=default, split=run_split, sync=sync)
     console = Console(highlight=False, width=None if Console().is_terminal else 140)
     counts = {"win": 0, "lose": 0, "abort": 0, "error": 0}
     progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
@@ -474,6 +482,10 @@ def resume_command(games: list[str], settings, model: Optional[str], roles: list
         args += ["--concurrency", str(settings.concurrency)]
     if settings.retry_errors:
         args.append("--retry-errors")
+    from .runtime.runfolder import SyncPolicy
+
+    if getattr(settings, "sync", SyncPolicy()) != SyncPolicy():
+        args += ["--fsync", settings.sync.describe()]
     return " ".join(shlex.quote(a) for a in args)
 
 

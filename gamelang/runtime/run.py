@@ -15,7 +15,7 @@ from ..instances import Instance, load_instances
 from ..machine import Machine
 from ..players.base import PlayerSpec
 from ..splits import Split, describe_meta
-from .runfolder import EPISODES_FILE, RunFolderError, RunWriter, invoking_command, read_run
+from .runfolder import EPISODES_FILE, RunFolderError, RunWriter, SyncPolicy, invoking_command, read_run
 from .scheduler import Assignment, EpisodeJob, episode_seed, run_jobs
 
 
@@ -35,6 +35,7 @@ class RunSettings:
     role_specs: dict[str, PlayerSpec] = field(default_factory=dict)
     default_spec: PlayerSpec | None = None
     split: Split | None = None  # only the instances on this side of a train/test split
+    sync: SyncPolicy = field(default_factory=SyncPolicy)  # when records are fsynced (a kill never loses one)
 
 
 @dataclass
@@ -128,7 +129,7 @@ def execute(machines: list[Machine], settings: RunSettings, on_record: Callable[
     todo = [j for j in jobs if j.key not in done]
     if on_start is not None:
         on_start(len(jobs), len(jobs) - len(todo))
-    writer = RunWriter(out, meta, truncate_at)
+    writer = RunWriter(out, meta, truncate_at, settings.sync)
     status = "interrupted"
 
     def record(rec: dict) -> None:
