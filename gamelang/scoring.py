@@ -17,12 +17,9 @@ read the same numbers.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from dataclasses import asdict, dataclass
-from statistics import mean, stdev
 from typing import TYPE_CHECKING, Any, Iterable
 
 if TYPE_CHECKING:  # the interpreter imports this module: keep it free of the runtime
@@ -119,6 +116,18 @@ class ScoreRow:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def mean(values: Iterable[float]) -> float:
+    """The mean of a non-empty sequence (statistics.mean, without importing statistics on start-up)."""
+    xs = list(values)
+    return math.fsum(xs) / len(xs)
+
+
+def stdev(xs: list[float]) -> float:
+    """The sample standard deviation (n - 1), as pandas' std that clembench uses."""
+    m = mean(xs)
+    return math.sqrt(math.fsum((x - m) ** 2 for x in xs) / (len(xs) - 1))
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -245,6 +254,9 @@ def render_clembench_table(rows: list[ScoreRow], console) -> None:
 
 def render_csv(rows: list[ScoreRow]) -> str:
     """Rows as CSV (empty cells for missing values)."""
+    import csv
+    import io
+
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["run"] + [attr for attr, _ in COLUMNS])
