@@ -23,7 +23,7 @@ import csv
 import io
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .runtime.runfolder import RunData
@@ -241,12 +241,14 @@ class Comparison:
     bootstrap: int
     seed: int
     notes: list[str]
+    players: dict[str, str] = field(default_factory=dict)  # run -> its players, from run.json
 
     def score(self, game: str, run: str) -> ModelScore | None:
         return next((s for s in self.scores if s.game == game and s.run == run), None)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"runs": self.runs, "games": self.games, "bootstrap": self.bootstrap, "seed": self.seed,
+        return {"runs": self.runs, "players": self.players, "games": self.games, "bootstrap": self.bootstrap,
+                "seed": self.seed,
                 "scores": [s.as_dict() for s in self.scores], "pairs": [p.as_dict() for p in self.pairs],
                 "summaries": [g.as_dict() for g in self.summaries], "notes": self.notes}
 
@@ -368,7 +370,17 @@ def clembench_comparison(runs: list[tuple[str, RunData]], bootstrap: int = 1000,
     pairs += overall_pairs
     summaries.append(_summary(OVERALL, sum(g.instances for g in summaries),
                               [s for s in scores if s.game == OVERALL], overall_pairs))
-    return Comparison(names, games, scores, pairs, summaries, bootstrap, seed, notes)
+    return Comparison(names, games, scores, pairs, summaries, bootstrap, seed, notes,
+                      {name: describe_players(data.meta) for name, data in runs})
+
+
+def describe_players(meta: dict[str, Any]) -> str:
+    """A run's players in words, from its run.json: the default and each role's own."""
+    players = meta.get("players") if isinstance(meta.get("players"), dict) else {}
+    parts = [str(players.get("default") or "scripted")]
+    roles = players.get("roles") if isinstance(players.get("roles"), dict) else {}
+    parts += [f"{role}={spec}" for role, spec in roles.items()]
+    return ", ".join(parts)
 
 
 def _score_of(scores: list[ModelScore], game: str, run: str) -> ModelScore:
@@ -515,6 +527,7 @@ def render_html(comparison: Comparison, rows: list[CompareRow], title: str = "ga
         f"<td>{num(r.win_pct)}</td><td>{'–' if r.win_low is None else f'{r.win_low:.1f}–{r.win_high:.1f}'}</td>"
         f"<td>{num(r.quality)}</td><td>{num(r.played_pct)}</td><td>{num(r.mean_reward, 3)}</td></tr>" for r in rows)
     notes = "".join(f"<li>{escape(n)}</li>" for n in comparison.notes)
+    who = "".join(f"<li><b>{escape(run)}</b>: {escape(comparison.players.get(run, ''))}</li>" for run in comparison.runs)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <style>
@@ -526,6 +539,7 @@ tr.all {{ font-weight: bold; background: #f4f4f4; }}
 p.note {{ color: #555; max-width: 60em; }}
 </style></head><body>
 <h1>{escape(title)}</h1>
+<ul>{who}</ul>
 <p class="note">clembench's figures: % played = share of episodes not aborted; quality = mean main score of
 played episodes; clemscore = % played / 100 × quality; over games, clembench's macro means. Intervals:
 95 % paired bootstrap over the instances ({comparison.bootstrap} resamples, seed {comparison.seed}). A pair of
