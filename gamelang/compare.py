@@ -448,7 +448,7 @@ def render_svg(comparison: Comparison, title: str = "clemscore by game") -> str:
     runs = comparison.runs
     bar, gap, left, top, height = 14, 18, 56, 40, 240
     group_w = bar * max(1, len(runs)) + gap
-    width = left + group_w * len(groups) + 20
+    width = max(left + group_w * len(groups) + 20, left + 30 + 7 * max((len(r) for r in runs), default=0))
     legend_h = 18 * len(runs) + 10
     total_h = top + height + 110 + legend_h
 
