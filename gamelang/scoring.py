@@ -35,30 +35,43 @@ def violated_requests(events: Iterable[dict[str, Any]]) -> list[bool]:
     """For each request of an episode (an ``ask``, re-prompts included), in order: whether it was
     violated, as clembench counts them.
 
-    A request is violated when a parse of its reply failed, or when its reply ended the episode as
-    aborted through a broken rule. A reply that a rule re-prompts (wordle's unknown word) counts as
-    parsed, also the last one, after which the game gives up: clembench counts those as parsed
-    requests too.
+    A request is violated when its reply could not be parsed (a parse of it failed and none
+    succeeded: a game that tries one move and then another, ``parse a else goto b``, violates
+    nothing when the second parse succeeds), or when its reply ended the episode as aborted by
+    breaking a rule. A reply that a rule re-prompts (wordle's unknown word) counts as parsed, also
+    the last one, after which the game gives up: clembench counts those as parsed requests too.
     """
     flags: list[bool] = []
+    parsed = failed = aborted = False
     failed_check: str | None = None
     reprompted: set[str] = set()
+
+    def close() -> None:
+        if flags:
+            flags[-1] = (failed and not parsed) or aborted
+
     for event in events:
         kind = event.get("type")
         if kind == "ask":
+            close()
             flags.append(False)
+            parsed = failed = aborted = False
             failed_check = None
         elif not flags:
             continue
-        elif kind == "parse" and not event.get("ok"):
-            flags[-1] = True
+        elif kind == "parse":
+            if event.get("ok"):
+                parsed = True
+            else:
+                failed = True
         elif kind == "check" and not event.get("ok"):
             failed_check = f"check failed: {event.get('expr')}"
         elif kind == "reprompt":
             reprompted.add(str(event.get("reason")))
         elif (kind == "end" and event.get("outcome") == "abort" and event.get("role") is not None
               and (failed_check is None or failed_check not in reprompted)):
-            flags[-1] = True
+            aborted = True
+    close()
     return flags
 
 

@@ -120,3 +120,25 @@ def test_taboo_differences_are_those_its_readme_names():
     assert play_case("taboo", Case("", [CLUE, "GUESS: “winter”"], {}))["outcome"] == "win"
     # a related word after a line break is caught (clembench splits the clue at spaces only)
     assert play_case("taboo", Case("", ["CLUE: the time of year\nsnow"], {}))["outcome"] == "lose"
+
+
+def test_request_counts_of_events():
+    from gamelang.scoring import clembench_scores, request_counts
+
+    ask, ok, bad = {"type": "ask", "role": "p"}, {"type": "parse", "ok": True}, {"type": "parse", "ok": False}
+    # a game that tries one move, then another (parse a else goto b): the reply was parsed
+    assert request_counts([ask, bad, {"type": "state", "to": "b"}, ok]) == (1, 1, 0)
+    # a format re-prompt is a violated request; the re-prompted reply that parses is not
+    reprompt = {"type": "reprompt", "count": 1, "of": 2, "reason": "m: no match"}
+    assert request_counts([ask, bad, reprompt, ask, ok]) == (2, 1, 1)
+    # a rule that aborts at once (not re-prompted) makes the reply violated
+    broken = {"type": "check", "expr": "len(w) == 5", "ok": False}
+    end = {"type": "end", "outcome": "abort", "role": "p"}
+    assert request_counts([ask, ok, broken, end]) == (1, 0, 1)
+    # the re-prompted rule that finally gives up: still parsed (clembench's wordle)
+    again = {"type": "reprompt", "count": 1, "of": 1, "reason": "check failed: len(w) == 5"}
+    assert request_counts([ask, ok, broken, again, ask, ok, broken, end]) == (2, 2, 0)
+    # an abort by the game itself (no role) breaks no reply
+    assert request_counts([ask, ok, {"type": "end", "outcome": "abort"}]) == (1, 1, 0)
+    assert clembench_scores("error", None, [ask]) is None
+    assert clembench_scores("abort", 10.0, [ask, bad])["Main Score"] is None
