@@ -47,9 +47,10 @@ def split_or_exit(name: Optional[str], test_share: float, seed: int):
 
 @app.command("export")
 def export_command(
-    format: ExportFormat = typer.Argument(..., help="sft, dpo or kto."),
+    format: ExportFormat = typer.Argument(..., help="sft, dpo, kto or clembench."),
     runs: list[Path] = typer.Argument(..., help="Run folders."),
-    out: Path = typer.Option(..., "--out", "-o", help="The dataset file: .jsonl, or .parquet (needs datasets)."),
+    out: Path = typer.Option(..., "--out", "-o",
+                             help="The dataset file: .jsonl, or .parquet (needs datasets); clembench: a folder."),
     role: list[str] = typer.Option([], "--role", help="Only this role (repeatable; simulated roles too)."),
     model: list[str] = typer.Option([], "--model", help="Only roles played by this player spec (repeatable)."),
     game: list[str] = typer.Option([], "--game", help="Only this game (repeatable)."),

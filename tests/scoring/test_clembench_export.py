@@ -86,6 +86,8 @@ def test_export_is_read_as_clembench_reads_it_and_agrees_with_score(runs, tmp_pa
             assert scored[(game, "(all)")]["quality"] == (None if quality is None else pytest.approx(quality))
         assert scored[("(all games)", "")]["clemscore"] == pytest.approx(table[folder]["clemscore"])
     assert table["weak-t0.0--weak-t0.0"]["games"]["wordle"] == (0.0, None)
+    printed = run("score", str(weak)).stdout
+    assert "clembench" in printed and "(all games)" in printed and "sd" in printed
 
 
 def test_export_clembench_usage_errors(runs, tmp_path):

@@ -93,6 +93,9 @@ REFERENCEGAME = [
     Case("abort: the follower writes a second line", [EXPR, "Answer: first\nbecause it has holes"],
          {**ABORTED, **requests(2, 1)}),
     Case("abort: a word before the label", [EXPR, "Answer: the first"], {**ABORTED, **requests(2, 1)}),
+    Case("abort: a curly quote before the label", [EXPR, "Answer: “first”"], ABORTED),
+    Case("win: a repeated tag on the same line, the first label counts", [EXPR, "Answer: first Answer: second"],
+         {**WON, "Main Score": 100.0}),
 ]
 
 CASES = {"taboo": TABOO, "wordle": WORDLE, "referencegame": REFERENCEGAME}
