@@ -135,3 +135,18 @@ def test_golden_replay(path):
 
 def test_there_is_a_golden_replay():
     assert golden_cases(GAME)
+
+
+def test_a_run_of_the_reference_players_exports_the_agent_as_the_learner(tmp_path):
+    from gamelang.data.export import ExportOptions, export
+    from gamelang.runtime.run import RunSettings, execute
+    from gamelang.runtime.runfolder import read_run
+
+    execute([machine(GAME)], RunSettings(out=tmp_path / "run", concurrency=8))
+    records = list(read_run(tmp_path / "run").latest().values())
+    assert len(records) == 40 and {r["outcome"] for r in records} == {"win"}
+    rows = export([tmp_path / "run"], ExportOptions("sft")).rows
+    assert len(rows) == 40 and {r["role"] for r in rows} == {"agent"}   # the simulated user is left out
+    messages = rows[0]["messages"]
+    assert messages[2]["tool_calls"][0]["function"]["name"] == "search_restaurants"
+    assert messages[3]["role"] == "tool"
