@@ -150,3 +150,20 @@ def test_a_run_of_the_reference_players_exports_the_agent_as_the_learner(tmp_pat
     messages = rows[0]["messages"]
     assert messages[2]["tool_calls"][0]["function"]["name"] == "search_restaurants"
     assert messages[3]["role"] == "tool"
+
+
+def test_a_person_plays_the_agent_with_the_tools_listed_and_their_results_shown():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-m", "gamelang", "play", "booking", "--human", "agent"],
+                          input="\n".join([SEARCH, BOOK, "Booked: The Silver Kettle."]) + "\n", capture_output=True,
+                          text=True, cwd=root, env={"COLUMNS": "250", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)})
+    assert proc.returncode == 0, proc.stderr
+    for tool in ("search_restaurants", "book_restaurant", "search_hotels", "book_hotel", "search_trains", "book_train"):
+        assert f"- {tool}: " in proc.stdout
+    assert "result of search_restaurants" in proc.stdout and "The Silver Kettle" in proc.stdout
+    assert "result of book_restaurant" in proc.stdout
+    assert "outcome: win" in proc.stdout
