@@ -119,3 +119,15 @@ def test_report_chart_and_page_are_self_contained(tmp_path):
     page = render_html(c, rows)
     assert page.startswith("<!doctype html>") and "<script" not in page and "<svg" in page
     assert "<b>a</b>" not in page and "g&amp;h" in page
+
+
+def test_a_run_without_a_game_is_compared_on_the_games_it_has(tmp_path):
+    from gamelang.compare import OVERALL, clembench_comparison
+
+    a = game_records("g1", ["win", "lose"]) + game_records("g2", ["win", "win"])
+    b = game_records("g1", ["lose", "lose"])
+    c = clembench_comparison(model_runs(tmp_path, {"a": a, "b": b}), bootstrap=50)
+    assert c.score("g2", "b") is None and any("g2: only a played it" in n for n in c.notes)
+    assert c.score(OVERALL, "b").clemscore == 0.0 and c.score(OVERALL, "a").clemscore == 75.0
+    g2 = next(s for s in c.summaries if s.game == "g2")
+    assert (g2.pairs, g2.share, g2.spread) == (0, None, None)
