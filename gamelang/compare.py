@@ -431,7 +431,8 @@ def render_clembench(comparison: Comparison, console) -> None:
             pairs.add_column(header, justify="right" if header.startswith(("Δ", "95")) else "left")
         for p in comparison.pairs:
             interval = "-" if p.low is None else f"{p.low:+.1f} … {p.high:+.1f}"
-            pairs.add_row(Text(p.game), Text(f"{p.a} − {p.b}"), _signed(p.diff), interval, "yes" if p.separated else "no")
+            pairs.add_row(Text(p.game), Text(f"{p.a} − {p.b}"), _signed(p.diff), interval,
+                          "yes" if p.separated else "no")
         console.print(pairs)
 
 
@@ -518,16 +519,21 @@ def render_html(comparison: Comparison, rows: list[CompareRow], title: str = "ga
         cls = ' class="all"' if summary.game == OVERALL else ""
         body.append(f"<tr{cls}><th>{escape(summary.game)}</th>{''.join(cells)}<td>{num(summary.spread)}</td>"
                     f"<td>{share}</td></tr>")
+    def signed(v: float | None) -> str:
+        return "–" if v is None else f"{v:+.1f}"
+
     pair_rows = "".join(
-        f"<tr><td>{escape(p.game)}</td><td>{escape(p.a)} − {escape(p.b)}</td><td>{'–' if p.diff is None else f'{p.diff:+.1f}'}</td>"
-        f"<td>{'–' if p.low is None else f'{p.low:+.1f} … {p.high:+.1f}'}</td><td>{'yes' if p.separated else 'no'}</td></tr>"
+        f"<tr><td>{escape(p.game)}</td><td>{escape(p.a)} − {escape(p.b)}</td><td>{signed(p.diff)}</td>"
+        f"<td>{'–' if p.low is None else f'{signed(p.low)} … {signed(p.high)}'}</td>"
+        f"<td>{'yes' if p.separated else 'no'}</td></tr>"
         for p in comparison.pairs)
     run_rows = "".join(
         f"<tr><td>{escape(r.game)}</td><td>{escape(r.run)}</td><td>{r.episodes}</td><td>{r.errors}</td>"
         f"<td>{num(r.win_pct)}</td><td>{'–' if r.win_low is None else f'{r.win_low:.1f}–{r.win_high:.1f}'}</td>"
         f"<td>{num(r.quality)}</td><td>{num(r.played_pct)}</td><td>{num(r.mean_reward, 3)}</td></tr>" for r in rows)
     notes = "".join(f"<li>{escape(n)}</li>" for n in comparison.notes)
-    who = "".join(f"<li><b>{escape(run)}</b>: {escape(comparison.players.get(run, ''))}</li>" for run in comparison.runs)
+    who = "".join(f"<li><b>{escape(run)}</b>: {escape(comparison.players.get(run, ''))}</li>"
+                  for run in comparison.runs)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <style>

@@ -83,7 +83,8 @@ def request_counts(events: Iterable[dict[str, Any]]) -> tuple[int, int, int]:
     return len(flags), len(flags) - violated, violated
 
 
-def clembench_scores(outcome: str | None, main: float | None, events: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
+def clembench_scores(outcome: str | None, main: float | None,
+                     events: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
     """clembench's episode scores of an episode: the flags, the request counts and the main score.
 
     ``Aborted``, ``Lose`` and ``Success`` are 0 or 1 (an aborted episode is neither lost nor
