@@ -113,6 +113,9 @@ class MoveParser:
         elif self.kind == "regex":
             self.regex = compile_regex(move.regex or "", move.flags)
             self.groups = [n for n, _ in self.record.fields]
+            # group numbers, found once: re2 looks a group name up by rebuilding its name table
+            index = self.regex.groupindex
+            self.group_numbers = {n: index.get(n, n) for n in self.groups}
         elif self.kind == "choice":
             self.options = {o.strip().lower(): (o, i) for i, o in enumerate(move.choice or [])}
         else:
@@ -253,8 +256,9 @@ class MoveParser:
 
     def _record(self, m: Any) -> ParseResult:
         record: dict[str, Any] = {}
+        numbers = self.group_numbers
         for name, t in self.record.fields:
-            text = m.group(name) or ""
+            text = m.group(numbers.get(name, name)) or ""
             try:
                 record[name] = _convert(text, t)
             except ValueError:

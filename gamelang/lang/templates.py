@@ -369,7 +369,7 @@ def _finalize(context: Any, value: Any) -> Any:
     """Every piece of output passes here: it draws on the rendering's character budget."""
     budget = _budget.get(None)
     limit = budget[1] if budget is not None else MAX_VALUE
-    size = text_weight(value, limit)
+    size = len(value) if type(value) is str else text_weight(value, limit)  # most output is text
     if size > limit:
         raise RenderError(f"the template writes more than {MAX_RENDER_CHARS:,} characters "
                           "(counting text captured by `set` and `filter` blocks)")
@@ -453,9 +453,9 @@ class CompiledTemplate:
         token = _budget.set([MAX_LOOP_ITERATIONS, MAX_RENDER_CHARS])
         # One flat dict of the globals and the context, shared with Jinja: Jinja's own way merges
         # a ChainMap of every global into a new dict on each render, which dominated run time.
-        names = dict(_globals())
-        names.update(context)
         tmpl = self.template
+        names = dict(tmpl.environment.globals)  # one copy of the globals, then the context
+        names.update(context)
         try:
             out: list[str] = []
             size = 0
