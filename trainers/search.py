@@ -320,8 +320,8 @@ def run_search(machines: list, settings: Any, search: SearchSettings, trees_at_o
             "episodes_per_instance": settings.episodes, "limit": settings.limit,
             "split": settings.split.as_meta() if settings.split else None,
             "search": asdict(search),
-            "players": {"default": settings.default_spec.text if settings.default_spec else "scripted",
-                        "roles": {r: s.text for r, s in settings.role_specs.items()}},
+            "players": {"default": assignment.spec_for("").text if settings.default_spec else "scripted",
+                        "roles": {r: assignment.spec_for(r).text for r in settings.role_specs}},
             "games": {m.name: {"version": m.version, "content_hash": m.content_hash, "path": str(m.path),
                                "planned": sum(1 for j in jobs if j.machine is m),
                                "players": assignment.describe(m)} for m in machines}}
@@ -348,3 +348,48 @@ def run_search(machines: list, settings: Any, search: SearchSettings, trees_at_o
         writer.close(status)
         assignment.close()
     return SearchResult(out, len(todo), len(jobs) - len(todo), statuses, written[0])
+
+
+def divergence_rows(folder: Path, role: str) -> list[dict[str, Any]]:
+    """KTO rows from the sibling divergences of a search folder's fully successful trees.
+
+    At every golden node that earned a reward, the golden reply is desirable and each sibling
+    reply at the same point that earned nothing (and says something else) is undesirable. The
+    prompt is the conversation before that reply, read from the tree's won golden leaf. Dropped
+    siblings have no episode record of their own (their episode never ended), so ``gamelang
+    export kto`` cannot see them; ``trees.jsonl`` keeps their replies.
+    """
+    from gamelang.runtime.runfolder import read_run
+
+    records = read_run(folder).latest()
+    rows: list[dict[str, Any]] = []
+    for key, tree in read_trees(folder).items():
+        if tree.get("status") != "success":
+            continue
+        nodes = {n["id"]: n for n in tree["nodes"]}
+        leaf = next((n for n in nodes.values() if n["golden"] and n["status"] == "ended" and n["outcome"] == "win"),
+                    None)
+        record = records.get((*key, leaf["id"])) if leaf else None
+        if record is None:
+            continue
+        messages = record["messages"][role]
+        replies = [i for i, m in enumerate(messages) if m["role"] == "assistant"]
+        meta = {"game": key[0], "experiment": key[1], "instance": key[2], "episode": key[3], "role": role}
+        for node in nodes.values():
+            if not (node["golden"] and node["rewards"] and node["parent"] is not None):
+                continue
+            if node["depth"] > len(replies):
+                continue
+            index = replies[node["depth"] - 1]
+            prompt = messages[:index]
+            rows.append({"prompt": prompt, "completion": [messages[index]], "label": True, **meta,
+                         "turn": node["depth"] - 1})
+            seen = {messages[index]["content"]}
+            for sibling in nodes.values():
+                if (sibling["parent"] != node["parent"] or sibling["id"] == node["id"] or sibling["rewards"]
+                        or sibling["reply"] is None or sibling["reply"] in seen):
+                    continue
+                seen.add(sibling["reply"])
+                rows.append({"prompt": prompt, "completion": [{"role": "assistant", "content": sibling["reply"]}],
+                             "label": False, **meta, "turn": node["depth"] - 1})
+    return rows
