@@ -13,11 +13,11 @@ import re
 
 from gamelang.compiler import compile_file
 from gamelang.instances import load_instances
-from gamelang.lang.functions import FUNCTIONS
+from gamelang.lang.functions import ALL_FUNCTIONS
 from gamelang.registry import resolve_game
 from gamelang.runtime.episode import GameEnv
 
-feedback_of = FUNCTIONS["letter_feedback"].impl  # the same function the game uses
+feedback_of = ALL_FUNCTIONS["letter_feedback"].impl  # the same function the game uses
 FEEDBACK = re.compile(r"guess_feedback: (.+)")
 
 

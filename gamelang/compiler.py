@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,12 +34,15 @@ class CompileResult:
     def sources(self) -> dict[str, str]:
         """Source texts by display path, for rendering diagnostics."""
         out = {self.loaded.display: self.loaded.source.text if self.loaded.source else ""}
+        out.update({shown: f.source.text for shown, f in self.loaded.imports.items()})
         base = Path(self.loaded.display).parent
         for d in self.diagnostics:
             if d.path not in out:
                 try:
-                    # confined like every file a game names (OutsideFolder is a ValueError)
-                    file = confined_path(self.loaded.base_dir, str(Path(d.path).relative_to(base)))
+                    # confined like every file a game names (OutsideFolder is a ValueError); a file
+                    # of an imported declaration may lie in a game folder beside this one
+                    rel = os.path.relpath(d.path, base)
+                    file = confined_path(self.loaded.base_dir, rel, self.loaded.base_dir.parent)
                     out[d.path] = file.read_text(encoding="utf-8")
                 except (OSError, ValueError, UnicodeDecodeError):
                     out[d.path] = ""
@@ -72,6 +76,9 @@ def content_hash(loaded: LoadedSpec, files: dict[str, str], instances_file: Path
     """A hash of everything that defines the game: its text, the files it reads, its instances."""
     h = hashlib.sha256()
     h.update((loaded.source.text if loaded.source else "").encode())
+    for shown in sorted(loaded.imports):  # the files it imported declarations from
+        h.update(shown.rsplit("/", 1)[-1].encode())
+        h.update(loaded.imports[shown].source.text.encode())
     for name in sorted(files):
         h.update(name.rsplit("/", 1)[-1].encode())
         h.update(files[name].encode())

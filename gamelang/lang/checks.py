@@ -11,6 +11,7 @@ compiler, so nothing is done twice.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from . import expr as ex
 from .diagnostics import Diagnostics, SourcePos, did_you_mean
 from .evaluate import compile_expr
-from .functions import FUNCTIONS, EvalError
+from .functions import LIBRARIES, EvalError, functions_for, library_of
 from .loader import LoadedSpec
 from .moves import TOOL_RECORD_FIELDS, TOOLS_TYPE, MoveError, MoveParser, compile_regex, tool_schemas
 from .parser import EXPRESSION_KEYWORDS
@@ -118,11 +119,16 @@ class Checker:
         self.base_dir = loaded.base_dir
         self.a = Analysis()
         self.used: set[tuple[str, str]] = set()  # (namespace, name)
+        self.functions = functions_for(self.spec.use)  # the functions this game may call
 
     # ------------------------------------------------------------------ reporting helpers
     def err(self, path: DataPath, code: str, message: str, hint: str | None = None, *, key: bool = False) -> None:
         pos = self.smap.key(path) if key else self.smap.at(path)
-        self.diags.add(self.path, pos, code, message, hint)
+        self.diags.add(self.file_of(path), pos, code, message, hint)
+
+    def file_of(self, path: DataPath) -> str:
+        """The file the node at ``path`` was written in (the game's, or a file it imported from)."""
+        return self.smap.file_of(path, self.path)
 
     def undefined(self, path: DataPath, code: str, what: str, name: str, known: Iterable[str]) -> None:
         """Report an undefined name, unless declarations were dropped (then it may exist)."""
@@ -135,21 +141,23 @@ class Checker:
 
     def reporter(self, path: DataPath):
         text = self.smap.text(path)
+        display = self.file_of(path)
 
         def report(code: str, pos: SourcePos, message: str, hint: str | None = None) -> None:
             if self.partial and code in ("GL0012",):
                 return
-            self.diags.add(self.path, text.map(pos.line, pos.column, pos.end_line, pos.end_column), code, message, hint)
+            self.diags.add(display, text.map(pos.line, pos.column, pos.end_line, pos.end_column), code, message, hint)
 
         return report
 
     def typecheck(self, e: ex.Expr, path: DataPath, scope: dict[str, Symbol]) -> Type:
-        checker = TypeChecker(scope, self.reporter(path), lambda n: self.used.add(("name", n)))
+        checker = TypeChecker(scope, self.reporter(path), lambda n: self.used.add(("name", n)), self.functions)
         return checker.check(e)
 
     # ------------------------------------------------------------------ entry point
     def run(self) -> Analysis:
         """Run every check; return what was computed."""
+        self.check_libraries()
         self.check_names()
         self.check_instance()
         self.check_consts()
@@ -170,6 +178,13 @@ class Checker:
         return self.a
 
     # ------------------------------------------------------------------ names
+    def check_libraries(self) -> None:
+        """`use LIB` names a function library that exists."""
+        for i, lib in enumerate(self.spec.use):
+            if lib not in LIBRARIES:
+                self.err(("use", i), "GL0045", f"unknown function library '{lib}'",
+                         did_you_mean(lib, LIBRARIES) or f"the libraries are: {', '.join(sorted(LIBRARIES))}")
+
     def check_names(self) -> None:
         owners: dict[str, str] = {}
         sections = (("instance", "instance field"), ("consts", "constant"), ("vars", "variable"), ("moves", "move"))
@@ -178,8 +193,8 @@ class Checker:
         for section, what in sections:
             for name in getattr(self.spec, section):
                 path = (section, name)
-                if name in FUNCTIONS or name in RESERVED or name in reserved_words:
-                    kind = "a function" if name in FUNCTIONS else "a keyword" if name in reserved_words else "built in"
+                if name in self.functions or name in RESERVED or name in reserved_words:
+                    kind = "a function" if name in self.functions else "a keyword" if name in reserved_words else "built in"
                     self.err(path, "GL0033", f"the {what} name '{name}' is {kind}",
                              f"choose another name, such as '{name}_'", key=True)
                 elif name == "persona" and personas - {"persona"}:
@@ -283,7 +298,9 @@ class Checker:
     def confine(self, file_name: str, path: DataPath) -> Path | None:
         """The resolved path of a file the game names, or None (reported) if it is outside the folder."""
         try:
-            return confined_path(self.base_dir, file_name)
+            imported = self.loaded.imports.get(self.file_of(path))
+            # a file an imported declaration reads stays in the imported file's folder
+            return confined_path(self.base_dir, file_name, imported.folder if imported else None)
         except OutsideFolder as err:
             self.err(path, "GL0038", str(err), "put the file in the game's folder (or a folder below it)")
             return None
@@ -404,7 +421,7 @@ class Checker:
             return self.template(self.spec.templates[tmpl.template], ("templates", tmpl.template), scope, extras)
         if isinstance(tmpl, TemplateFile):
             return self.file_template(tmpl.file, path + ("file",), scope, extras)
-        return self.text_template(tmpl, path, self.smap.text(path), self.path, scope, extras)
+        return self.text_template(tmpl, path, self.smap.text(path), self.file_of(path), scope, extras)
 
     def text_template(self, text: str, path: DataPath, where: TextPos, display: str, scope: dict[str, Symbol],
                       extras: dict[str, Type]) -> CompiledTemplate | None:
@@ -429,20 +446,20 @@ class Checker:
             text = None if file is None else self.read_file(file, file_name, path)
             if text is None:
                 return None
-            display = str(Path(self.path).parent / file_name)
+            display = os.path.normpath(Path(self.path).parent / file_name)
             try:
                 compiled = compile_template(text.rstrip())
             except TemplateProblem as err:
                 self.diags.add(display, SourcePos(err.lineno, 1), "GL0022", f"template error: {err.message}")
                 return None
             self.a.file_templates[file_name] = compiled
-        display = str(Path(self.path).parent / file_name)
+        display = os.path.normpath(Path(self.path).parent / file_name)
         self.check_template_names(compiled, TextPos(SourcePos(1, 1)), display, scope, extras)
         return compiled
 
     def check_template_names(self, compiled: CompiledTemplate, where: TextPos, display: str,
                              scope: dict[str, Symbol], extras: dict[str, Type]) -> None:
-        known = set(scope) | set(extras)
+        known = set(scope) | set(extras) | set(self.functions)
         lines = compiled.source.split("\n")
         for name in sorted(compiled.variables):
             self.used.add(("name", name))
@@ -452,6 +469,10 @@ class Checker:
             pos = where.map(lineno, col, lineno, col + len(name) - 1)
             if name in SCOPED_BUILTINS or name in PLAYER_BUILTINS:
                 self.diags.add(display, pos, "GL0034", f"'{name}' has no value in this template")
+            elif library_of(name) is not None:
+                lib = library_of(name)
+                self.diags.add(display, pos, "GL0013", f"unknown function '{name}'",
+                               f"'{name}' is in the function library '{lib}': add `use {lib}` to the game")
             elif not self.partial:
                 self.diags.add(display, pos, "GL0016", f"template uses undefined variable '{name}'",
                                did_you_mean(name, known) or "templates may use instance fields, constants, "
@@ -606,7 +627,7 @@ class Checker:
         return _Flow(asks.pop() if len(asks) == 1 else "?", all(f.asked for f in live), flow.done)
 
     def typecheck_expect(self, e: ex.Expr, path: DataPath, scope: dict[str, Symbol], want: Type, what: str) -> None:
-        checker = TypeChecker(scope, self.reporter(path), lambda n: self.used.add(("name", n)))
+        checker = TypeChecker(scope, self.reporter(path), lambda n: self.used.add(("name", n)), self.functions)
         checker.expect(e, want, what)
 
     def failure(self, failure: Any, path: DataPath, scope: dict[str, Symbol], flow: _Flow) -> None:
@@ -632,7 +653,7 @@ class Checker:
 
     def reason(self, text: str | None, path: DataPath, scope: dict[str, Symbol]) -> None:
         if text is not None:
-            self.text_template(text, path, self.smap.text(path), self.path, scope, {})
+            self.text_template(text, path, self.smap.text(path), self.file_of(path), scope, {})
 
     # ------------------------------------------------------------------ score and players
     def check_score(self, scope: dict[str, Symbol]) -> None:
@@ -693,7 +714,8 @@ class Checker:
 
     def check_unused(self) -> None:
         def warn(path: DataPath, message: str) -> None:
-            self.err(path, "GL0032", message, key=True)
+            if self.file_of(path) == self.path:  # a game need not use all that a library offers
+                self.err(path, "GL0032", message, key=True)
 
         for name in self.spec.roles:
             if ("ask", name) not in self.used:

@@ -96,6 +96,11 @@ CODES: dict[str, Code] = _catalogue(
     ("GL0040", "too-deeply-nested", E, "Expressions, blocks or data are nested more deeply than the compiler accepts."),
     ("GL0041", "undefined-tool", E,
      "A tool move or `result` names a tool that is not declared, or a move that parses no tool call."),
+    ("GL0042", "import-cycle", E, "Files import each other, directly or through other files."),
+    ("GL0043", "not-importable", E,
+     "An import names a file that is not a game or library, or a library declares what only a game may."),
+    ("GL0044", "undefined-import", E, "An import names a declaration that the imported file does not have."),
+    ("GL0045", "undefined-library", E, "`use` names a function library that does not exist."),
 )
 
 #: How many diagnostics one file may produce before the rest are summarised.

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from .types import (
     ANY,
@@ -54,9 +54,16 @@ class Function:
     signatures: tuple[Signature, ...]
     impl: Callable[..., Any]
     doc: str
+    library: str | None = None  # the function library that holds it; None: every game has it
 
 
+#: The functions every game may call (and whose names no game may declare).
 FUNCTIONS: dict[str, Function] = {}
+#: Function libraries by name: functions for some games, opened with `use NAME`, so that a
+#: function added for one game reserves no name in another.
+LIBRARIES: dict[str, dict[str, Function]] = {}
+#: Every function, for the interpreter: a name belongs to one library at most.
+ALL_FUNCTIONS: dict[str, Function] = {}
 
 T, U = TypeVar("T"), TypeVar("U")
 NUM = TypeVar("N")  # int or float, checked by the unifier
@@ -94,14 +101,32 @@ def _type(text: str) -> Type:
     raise ValueError(f"bad signature type {text}")
 
 
-def builtin(name: str, *signatures: str, doc: str) -> Callable[[Callable], Callable]:
-    """Register a function under ``name`` with its signatures."""
+def builtin(name: str, *signatures: str, doc: str, library: str | None = None) -> Callable[[Callable], Callable]:
+    """Register a function under ``name`` with its signatures: for every game, or in ``library``."""
 
     def register(fn: Callable) -> Callable:
-        FUNCTIONS[name] = Function(name, tuple(_sig(s) for s in signatures), fn, doc)
+        if name in ALL_FUNCTIONS:  # the interpreter resolves a name in one table
+            raise ValueError(f"function '{name}' is registered twice")
+        f = Function(name, tuple(_sig(s) for s in signatures), fn, doc, library)
+        ALL_FUNCTIONS[name] = f
+        (LIBRARIES.setdefault(library, {}) if library else FUNCTIONS)[name] = f
         return fn
 
     return register
+
+
+def functions_for(libraries: Iterable[str]) -> dict[str, Function]:
+    """The functions a game that opens ``libraries`` may call (unknown names are ignored)."""
+    out = dict(FUNCTIONS)
+    for lib in libraries:
+        out.update(LIBRARIES.get(lib, {}))
+    return out
+
+
+def library_of(name: str) -> str | None:
+    """The library that holds function ``name``, or None (a function of every game, or none)."""
+    fn = ALL_FUNCTIONS.get(name)
+    return fn.library if fn is not None else None
 
 
 # ------------------------------------------------------------------ signature matching
@@ -364,7 +389,7 @@ def _edit_distance(a, b):
     return prev[-1]
 
 
-@builtin("letter_feedback", "str, str -> list[str]",
+@builtin("letter_feedback", "str, str -> list[str]", library="wordle",
          doc="Wordle feedback for a guess against a target: per letter 'green' (right place), 'yellow' "
              "(elsewhere in the word, counting repeated letters once each) or 'red'.")
 def _letter_feedback(guess, target):

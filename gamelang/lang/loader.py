@@ -7,13 +7,14 @@ declaration; such a spec is marked ``partial`` and checks that need the whole ga
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from .diagnostics import Diagnostics, SourcePos, did_you_mean
+from .imports import ImportedFile, resolve_imports
 from .parser import LangSyntaxError, parse_game_text
 from .source import Located, SourceFile, SourceMap, decode_source, flatten, read_source
 from .spec import NAMED_SECTIONS, GameSpec
@@ -32,6 +33,8 @@ class LoadedSpec:
     smap: SourceMap
     diags: Diagnostics
     partial: bool = False  # some declarations were dropped because they were invalid
+    #: the files the game imported declarations from, by display path (see imports.py)
+    imports: dict[str, ImportedFile] = field(default_factory=dict)
 
     @property
     def base_dir(self) -> Path:
@@ -79,13 +82,15 @@ def _load(path: Path, display: str, source: SourceFile | None, diags: Diagnostic
         syntax_errors = len(diags.items) > before
         if located is None:
             return LoadedSpec(path, display, source, None, smap, diags, partial=True)
+        imports, broken = resolve_imports(located, path, display, diags)
         spec, smap, pruned = validate_located(located, display, diags)
+        pruned = pruned or broken
     except RecursionError:
         # the parser refuses deep nesting itself (GL0040 at its place); this is the net under
         # what it cannot see, such as YAML mappings nested hundreds deep
         report_too_deep(source.text, display, diags)
         return LoadedSpec(path, display, source, None, SourceMap(), diags, partial=True)
-    return LoadedSpec(path, display, source, spec, smap, diags, partial=syntax_errors or pruned)
+    return LoadedSpec(path, display, source, spec, smap, diags, partial=syntax_errors or pruned, imports=imports)
 
 
 def deepest_line(text: str) -> SourcePos:
@@ -134,6 +139,7 @@ def validate_located(located: dict, display: str, diags: Diagnostics) -> tuple[G
 def _report(err: dict, smap: SourceMap, display: str, diags: Diagnostics) -> None:
     loc = tuple(err["loc"])
     path = smap.resolve(loc)
+    display = smap.file_of(path, display)  # an imported declaration: its own file
     cause = (err.get("ctx") or {}).get("error")
     if isinstance(cause, LangSyntaxError):
         pos = smap.text(path).map(cause.line, cause.column, cause.line, cause.end_column or cause.column)
@@ -179,6 +185,7 @@ def describe_path(path: tuple) -> str:
 
 def _known_keys() -> list[str]:
     from .spec import (
+        Import,
         Ask,
         Check,
         Const,
@@ -204,7 +211,7 @@ def _known_keys() -> list[str]:
         Var,
     )
     keys = set(GameSpec.model_fields)
-    for model in (Ask, Check, Const, End, FieldDecl, Goto, Header, If, InstancesDecl, Limits, Move, Parse, Player,
+    for model in (Import, Ask, Check, Const, End, FieldDecl, Goto, Header, If, InstancesDecl, Limits, Move, Parse, Player,
                   Reprompt, Result, Reward, Role, Score, SetVar, Tell, Tool, ToolArg, Var):
         for name, f in model.model_fields.items():
             keys.add(f.alias or name)

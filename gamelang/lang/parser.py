@@ -30,7 +30,7 @@ from .types import ANY, PRIMS, ListT, MapT, RecordT, Type
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
 #: Keywords that begin a top-level declaration; recovery resumes at the next one.
-TOP_LEVEL = ("game", "instance", "instances", "experiment", "role", "template", "const", "var",
+TOP_LEVEL = ("game", "import", "use", "instance", "instances", "experiment", "role", "template", "const", "var",
              "move", "tool", "state", "score", "player", "limits")
 STATEMENT_KEYWORDS = ("ask", "parse", "check", "set", "tell", "result", "reward", "goto", "end", "if", "for")
 _DECL_START = re.compile(r"^(?:%s)\b" % "|".join(TOP_LEVEL), re.MULTILINE)
@@ -510,6 +510,25 @@ class GameBuilder:
 
     def string_list(self, node: Tree) -> Located:
         return Located([self.text_value(t) for t in node.children if t is not None], _node_pos(node))
+
+    def decl_import_decl(self, node: Tree) -> None:
+        names, file_tok = node.children
+        entry: dict[str, Any] = {"file": self.text_value(file_tok)}
+        if names is not None:
+            entry["names"] = Located([self.name(t) for t in names.children], _node_pos(names))
+        self.listed("imports", Located(entry, _node_pos(node)))
+
+    def decl_use_decl(self, node: Tree) -> None:
+        for tok in node.children:
+            self.listed("use", self.name(tok))
+
+    def listed(self, key: str, item: Located) -> None:
+        """Append to a top-level list (imports, use), which several declarations may add to."""
+        for k, v in self.data.items():
+            if (k.value if isinstance(k, Located) else k) == key:
+                v.value.append(item)
+                return
+        self.data[Located(key, item.pos)] = Located([item], item.pos)
 
     def decl_instance_decl(self, node: Tree) -> None:
         fields: dict[Any, Any] = {}

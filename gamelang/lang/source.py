@@ -55,6 +55,7 @@ class Located:
     value: Any
     pos: SourcePos
     text: TextPos | None = None  # for text values: how lines inside map back to the file
+    file: str | None = None  # the file it was written in, when not the game's own (an import)
 
 
 class SourceMap:
@@ -64,6 +65,16 @@ class SourceMap:
         self.values: dict[DataPath, SourcePos] = {}
         self.keys: dict[DataPath, SourcePos] = {}
         self.texts: dict[DataPath, TextPos] = {}
+        self.files: dict[DataPath, str] = {}  # declarations imported from another file -> that file
+
+    def file_of(self, path: DataPath, default: str) -> str:
+        """The file the node at ``path`` was written in: an imported file, or ``default`` (the game's)."""
+        p = tuple(path)
+        while p:
+            if p in self.files:
+                return self.files[p]
+            p = p[:-1]
+        return default
 
     def at(self, path: DataPath) -> SourcePos:
         """The position of the node at ``path``, or of its nearest located ancestor."""
@@ -116,6 +127,8 @@ def flatten(node: Any, smap: SourceMap, path: DataPath = ()) -> Any:
     """Strip :class:`Located` wrappers, recording positions in ``smap`` by data path."""
     if isinstance(node, Located):
         smap.values.setdefault(path, node.pos)
+        if node.file is not None:
+            smap.files.setdefault(path, node.file)
         if node.text is not None:
             smap.texts[path] = node.text
         node = node.value
@@ -137,8 +150,10 @@ class OutsideFolder(ValueError):
     """A file a game names that lies outside the game's folder (absolute, ``..``, or a symlink out)."""
 
 
-def confined_path(base_dir: Path, name: str) -> Path:
-    """The file ``name`` (relative to a game's folder ``base_dir``), checked to stay inside it.
+def confined_path(base_dir: Path, name: str, root: Path | None = None) -> Path:
+    """The file ``name`` (relative to a game's folder ``base_dir``), checked to stay inside it
+    (or inside ``root``, a folder that holds ``base_dir``: an imported file's own folder, or the
+    folder of game folders that imports may reach).
 
     Game files come from anyone, and what a game reads goes into prompts, logs and transcripts,
     so a game may read only files inside its own folder. The check is made on the path with
@@ -153,11 +168,13 @@ def confined_path(base_dir: Path, name: str) -> Path:
     try:
         base = base_dir.resolve()
         target = (base / name).resolve()
+        limit = base if root is None else root.resolve()
     except (OSError, RuntimeError) as err:  # a symlink loop, a name too long
         raise OutsideFolder(f"'{name}' cannot be resolved: {getattr(err, 'strerror', None) or err}") from None
-    if target != base and not target.is_relative_to(base):
+    if target != limit and not target.is_relative_to(limit):
         how = "leads out of" if ".." in Path(name).parts else "is a link out of"
-        raise OutsideFolder(f"'{name}' {how} the game's folder; a game reads only files in its own folder")
+        what = "the game's folder" if root is None else "the folder it may be read from"
+        raise OutsideFolder(f"'{name}' {how} {what}; a game reads only files in its own folder")
     return target
 
 

@@ -101,6 +101,18 @@ class Header(Model):
     tags: list[str] = Field(default_factory=list)
 
 
+class Import(Model):
+    """`import "file"` (every importable declaration of the file) or `import a, b from "file"` (those)."""
+
+    file: str
+    names: Optional[list[Name]] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"file": value} if isinstance(value, str) else value
+
+
 class FieldDecl(Model):
     """A typed instance field with an optional default."""
 
@@ -443,6 +455,8 @@ class GameSpec(Model):
     """A whole game."""
 
     game: Header
+    imports: list[Import] = Field(default_factory=list)
+    use: list[Name] = Field(default_factory=list)  # the function libraries the game opens
     instance: dict[Name, FieldDecl] = Field(default_factory=dict)
     instances: Optional[InstancesDecl] = None
     experiments: dict[Name, dict[Name, Expression]] = Field(default_factory=dict)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import Any, Callable, Iterable, Iterator
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes, pass_context
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefined, meta, nodes, pass_context
 from jinja2.filters import FILTERS
 from jinja2.runtime import new_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter
@@ -26,7 +26,7 @@ from jinja2.utils import _PassArg
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
-from .functions import FUNCTIONS, MAX_ITEMS, MAX_TEXT, EvalError, text_weight
+from .functions import ALL_FUNCTIONS, FUNCTIONS, MAX_ITEMS, MAX_TEXT, EvalError, text_weight
 
 #: Loop iterations one rendering may perform, summed over all loops.
 MAX_LOOP_ITERATIONS = 100_000
@@ -425,7 +425,7 @@ def environment() -> _GameSandbox:
     env = _GameSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
                        trim_blocks=True, lstrip_blocks=True, finalize=_finalize)
     env.globals.clear()
-    env.globals.update({name: fn.impl for name, fn in FUNCTIONS.items()})
+    env.globals.update({name: fn.impl for name, fn in ALL_FUNCTIONS.items()})
     env.globals["range"] = _bounded_range
     env.globals["_gl_loop"] = _loop
     env.globals["_gl_concat"] = _concat
@@ -447,9 +447,16 @@ class CompiledTemplate:
     template: Any
     variables: frozenset[str]  # free names read by the template
     fields: tuple[tuple[str, str, int], ...]  # (name, field, lineno) for every `name.field`
+    #: For a template that is only text, names and `name.field`s: its pieces, rendered without
+    #: Jinja's machinery (same text; anything unusual falls back to Jinja). None for the others.
+    plain: tuple[tuple[int, str, str | None], ...] | None = None
 
     def render(self, context: dict[str, Any]) -> str:
         """Render with a fresh budget; raise :class:`RenderError` on any failure."""
+        if self.plain is not None:
+            text = self._render_plain(context)
+            if text is not None:
+                return text
         token = _budget.set([MAX_LOOP_ITERATIONS, MAX_RENDER_CHARS])
         # One flat dict of the globals and the context, shared with Jinja: Jinja's own way merges
         # a ChainMap of every global into a new dict on each render, which dominated run time.
@@ -478,6 +485,60 @@ class CompiledTemplate:
         finally:
             _budget.reset(token)
 
+    def _render_plain(self, context: dict[str, Any]) -> str | None:
+        """The text of a plain template, as Jinja would write it; None where Jinja must decide
+        (an undefined name or field, the budget passed, a value that fails to print): the full
+        rendering then gives the same text or the same error."""
+        env = self.template.environment
+        names = env.globals
+        out: list[str] = []
+        size = 0
+        for kind, name, attr in self.plain:  # type: ignore[union-attr]
+            if kind == _TEXT:
+                value: Any = name
+            else:
+                value = context.get(name, _MISSING)
+                if value is _MISSING:
+                    value = names.get(name, _MISSING)
+                    if value is _MISSING:
+                        return None
+                if kind == _FIELD:
+                    value = env.getattr(value, attr)
+                    if isinstance(value, Undefined):
+                        return None
+            size += len(value) if type(value) is str else text_weight(value, MAX_RENDER_CHARS)
+            if size > MAX_RENDER_CHARS:
+                return None
+            try:
+                out.append(value if type(value) is str else str(value))
+            except Exception:  # noqa: BLE001 - Jinja reports it
+                return None
+        text = "".join(out)
+        return text if len(text) <= MAX_OUTPUT else None
+
+
+_TEXT, _NAME, _FIELD = 0, 1, 2
+_MISSING = object()
+
+
+def _plain_pieces(tree: nodes.Template) -> tuple[tuple[int, str, str | None], ...] | None:
+    """The pieces of a template made only of text, ``{{ name }}`` and ``{{ name.field }}``; else None."""
+    pieces: list[tuple[int, str, str | None]] = []
+    for node in tree.body:
+        if type(node) is not nodes.Output:
+            return None
+        for child in node.nodes:
+            kind = type(child)
+            if kind is nodes.Const and type(child.value) is str:
+                pieces.append((_TEXT, child.value, None))
+            elif kind is nodes.Name and child.ctx == "load":
+                pieces.append((_NAME, child.name, None))
+            elif kind is nodes.Getattr and type(child.node) is nodes.Name and child.node.ctx == "load":
+                pieces.append((_FIELD, child.node.name, child.attr))
+            else:
+                return None
+    return tuple(pieces)
+
 
 def compile_template(source: str) -> CompiledTemplate:
     """Compile template text; raise :class:`TemplateProblem` if it is invalid or unsafe."""
@@ -503,7 +564,11 @@ def compile_template(source: str) -> CompiledTemplate:
         # block: a name the template assigns itself is never one it needs from the game
         assigned = {n.name for node in tree.find_all((nodes.Assign, nodes.AssignBlock))
                     for n in [node.target, *node.target.find_all(nodes.Name)] if isinstance(n, nodes.Name)}
-        variables = frozenset(meta.find_undeclared_variables(tree)) - set(env.globals) - assigned
+        # a library function stays a free name, for the checker to allow where the game opens the library
+        # (Jinja's analysis leaves out the names of globals, so they are collected here)
+        library_names = set(ALL_FUNCTIONS) - set(FUNCTIONS)
+        called = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load" and n.name in library_names}
+        variables = (frozenset(meta.find_undeclared_variables(tree)) - set(env.globals) | called) - assigned
         code = env.compile(tree)
     except TemplateSyntaxError as err:  # includes TemplateAssertionError (unknown filter, ...)
         raise TemplateProblem(err.message or "invalid template syntax", err.lineno or 1) from None
@@ -512,4 +577,4 @@ def compile_template(source: str) -> CompiledTemplate:
     fields = tuple((n.node.name, n.attr, n.lineno) for n in tree.find_all(nodes.Getattr)
                    if isinstance(n.node, nodes.Name) and n.node.ctx == "load")
     template = env.template_class.from_code(env, code, env.make_globals(None), None)
-    return CompiledTemplate(source, template, variables, fields)
+    return CompiledTemplate(source, template, variables, fields, _plain_pieces(tree))

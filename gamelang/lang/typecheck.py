@@ -7,7 +7,7 @@ from typing import Callable, Protocol
 
 from . import expr as ex
 from .diagnostics import SourcePos, did_you_mean
-from .functions import FUNCTIONS, describe_signatures, result_type
+from .functions import FUNCTIONS, Function, describe_signatures, library_of, result_type
 from .types import (
     ANY,
     BOOL,
@@ -59,10 +59,19 @@ SCOPED_BUILTINS = {
 class TypeChecker:
     """Checks expressions in one scope; records which names were read."""
 
-    def __init__(self, scope: dict[str, Symbol], report: Reporter, on_read: Callable[[str], None] | None = None):
+    def __init__(self, scope: dict[str, Symbol], report: Reporter, on_read: Callable[[str], None] | None = None,
+                 functions: dict[str, Function] | None = None):
         self.scope = scope
         self.report = report
         self.on_read = on_read or (lambda name: None)
+        self.functions = FUNCTIONS if functions is None else functions  # those the game may call
+
+    def unknown_function(self, e: ex.Call) -> None:
+        """Report a call of a function the game cannot call (perhaps one of a library it does not use)."""
+        lib = library_of(e.func)
+        hint = (f"'{e.func}' is in the function library '{lib}': add `use {lib}` to the game" if lib
+                else did_you_mean(e.func, self.functions) or "see docs/language.md for the list of functions")
+        self.report("GL0013", e.pos, f"unknown function '{e.func}'", hint)
 
     def check(self, e: ex.Expr) -> Type:
         """The type of ``e``; problems go to the reporter and give the type `any`."""
@@ -85,7 +94,7 @@ class TypeChecker:
         if sym is None:
             if e.name in SCOPED_BUILTINS:
                 self.report("GL0034", e.pos, f"'{e.name}' only has a value in {SCOPED_BUILTINS[e.name]}")
-            elif e.name in FUNCTIONS:
+            elif e.name in self.functions:
                 self.report("GL0012", e.pos, f"'{e.name}' is a function; call it: {e.name}(...)")
             else:
                 self.report("GL0012", e.pos, f"undefined name '{e.name}'", did_you_mean(e.name, self.scope))
@@ -142,10 +151,9 @@ class TypeChecker:
         if e.args and isinstance(e.args[-1], ex.KeyFunction):
             return self._key_call(e)
         args = [self.check(a) for a in e.args]
-        fn = FUNCTIONS.get(e.func)
+        fn = self.functions.get(e.func)
         if fn is None:
-            self.report("GL0013", e.pos, f"unknown function '{e.func}'", did_you_mean(e.func, FUNCTIONS)
-                        or "see docs/language.md for the list of functions")
+            self.unknown_function(e)
             return ANY
         result = result_type(fn, args)
         if result is None:
@@ -159,8 +167,8 @@ class TypeChecker:
         """``f(list, x => body)``: the body is checked with ``x`` bound to an item of the list."""
         key = e.args[-1]
         assert isinstance(key, ex.KeyFunction)
-        if e.func not in FUNCTIONS:
-            self.report("GL0013", e.pos, f"unknown function '{e.func}'", did_you_mean(e.func, FUNCTIONS))
+        if e.func not in self.functions:
+            self.unknown_function(e)
             return ANY
         if e.func not in KEY_FUNCTIONS or len(e.args) != 2:
             self.report("GL0018", key.pos, f"{e.func}() takes no key function" if e.func not in KEY_FUNCTIONS
@@ -204,7 +212,7 @@ class TypeChecker:
                 self.report("GL0008", where.pos, f"the loop name '{name}' hides the {kind} '{name}'",
                             f"choose another name, such as '{name}_'")
             scope[name] = Symbol(name, t, "local")
-        return TypeChecker(scope, self.report, self.on_read)
+        return TypeChecker(scope, self.report, self.on_read, self.functions)
 
     def _KeyFunction(self, e: ex.KeyFunction) -> Type:
         self.report("GL0018", e.pos, f"a key function `{e.param} => ...` is not a value",
