@@ -195,6 +195,10 @@ def step_report():
             if figures and state.is_world_process_zero:
                 parts = [f"{g} reward {f.get('reward', float('nan')):.3f} win {f.get('win', 0):.0%} "
                          f"played {f.get('played', 0):.0%}" for g, f in sorted(figures.items())]
+                flat = (logs or {}).get("frac_reward_zero_std")
+                if isinstance(flat, (int, float)):
+                    # a group whose episodes all score the same has no advantage: nothing is learned from it
+                    parts.append(f"groups with a signal {1 - flat:.0%}")
                 print(f"step {state.global_step}: " + " | ".join(parts), flush=True)
 
     return StepReport()

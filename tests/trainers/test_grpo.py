@@ -192,6 +192,7 @@ def test_grpo_steps_with_a_scripted_partner(tiny_model, echo_game, tmp_path, tra
                        "--set", "save_steps=2")
     assert result.exit_code == 0, result.output
     assert "step 2: echo reward" in result.output and "training episodes in" in result.output
+    assert "groups with a signal" in result.output  # the share of groups that can teach anything
     records = _check_run_folder(out, 8, "player", "scripted")
     assert read_run(out / "episodes").meta["split"] is None, "split=all: every instance"
     assert {r["grpo"]["step"] for r in records} == {0, 1}
