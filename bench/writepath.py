@@ -1,0 +1,108 @@
+"""The write path: milliseconds per player turn of a whole run played in process, run folder written.
+
+`gamelang.runtime.run.execute` plays every instance of the game with its scripted players (the
+scheduler, the interpreter, the players) and writes the run folder (run.json, one record per
+episode), for each fsync policy (docs/episodes.md, Durability). A turn is one player reply. The
+interpreter alone (the same episodes replayed into GameEnv, as bench/interpreter.py does) is
+printed beside it, so the difference is what running and writing add.
+
+    python bench/writepath.py [--game taboo] [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gamelang.compiler import compile_file  # noqa: E402
+from gamelang.instances import load_instances  # noqa: E402
+from gamelang.registry import resolve_game  # noqa: E402
+from gamelang.runtime.episode import GameEnv  # noqa: E402
+from gamelang.runtime.run import RunSettings, execute  # noqa: E402
+from gamelang.runtime.runfolder import SyncPolicy, read_run  # noqa: E402
+
+TARGET_MS = 0.05
+#: clemcore's per-turn cost with its logs written (issue 14, the same kind of machine), for reference.
+CLEMCORE_MS = 0.517
+
+
+def python_pass_ms(runs: int = 7) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        times.append(time.perf_counter() - t0)
+    return 1000 * statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--game", default="taboo")
+    ap.add_argument("--repeat", type=int, default=7)
+    args = ap.parse_args()
+
+    machine = compile_file(resolve_game(args.game)).machine
+    instances = load_instances(machine)
+    work = Path(tempfile.mkdtemp(prefix="gamelang-writepath-"))
+    policies = ["episode", "group", "end"]
+    wall: dict[str, list[float]] = {p: [] for p in policies + ["interpreter"]}
+    cpu: dict[str, list[float]] = {p: [] for p in policies + ["interpreter"]}
+    turns = 0
+    scripts: dict = {}
+    try:
+        for rep in range(args.repeat + 1):  # the first round warms up and is not counted
+            for policy in policies:
+                out = work / f"{policy}-{rep}"
+                settings = RunSettings(out=out, sync=SyncPolicy.parse(policy))
+                t0, c0 = time.perf_counter(), time.process_time()
+                execute([machine], settings)
+                t1, c1 = time.perf_counter(), time.process_time()
+                if not scripts:
+                    records = read_run(out).records
+                    scripts = {(r["experiment"], r["instance"]): [e["text"] for e in r["events"]
+                                                                  if e["type"] == "reply"] for r in records}
+                    turns = sum(len(v) for v in scripts.values())
+                shutil.rmtree(out)
+                if rep:
+                    wall[policy].append(t1 - t0)
+                    cpu[policy].append(c1 - c0)
+            env = GameEnv(machine)
+            t0, c0 = time.perf_counter(), time.process_time()
+            for inst in instances:
+                replies = iter(scripts[(inst.experiment, inst.id)])
+                turn = env.reset(inst)
+                while not turn.done:
+                    turn = env.step(next(replies))
+            t1, c1 = time.perf_counter(), time.process_time()
+            if rep:
+                wall["interpreter"].append(t1 - t0)
+                cpu["interpreter"].append(c1 - c0)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    unit = python_pass_ms()
+    print(f"game {args.game}: {len(instances)} episodes, {turns} turns a run, medians of {args.repeat} runs; "
+          f"unit: python -c pass = {unit:.1f} ms")
+    print(f"{'':<34} {'wall ms/turn':>12} {'CPU ms/turn':>12} {'turns in 1 pass':>15}")
+    for name in policies + ["interpreter"]:
+        w = 1000 * statistics.median(wall[name]) / turns
+        c = 1000 * statistics.median(cpu[name]) / turns
+        label = f"run folder written, --fsync {name}" if name != "interpreter" else "interpreter alone (no folder)"
+        print(f"{label:<34} {w:>12.4f} {c:>12.4f} {unit / w:>15.0f}")
+    best = 1000 * statistics.median(wall["group"]) / turns
+    print(f"target: <= {TARGET_MS} ms/turn with the folder written (default --fsync group: {best:.4f}, "
+          f"{best / TARGET_MS:.1f}x the target); clemcore logs at {CLEMCORE_MS} ms/turn (issue 14): "
+          f"ratio {best / CLEMCORE_MS:.3f}")
+
+
+if __name__ == "__main__":
+    main()
