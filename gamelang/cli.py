@@ -271,6 +271,9 @@ def run(
                                                        "(every 64 records or 0.5 s; the default), group:N:MS, or "
                                                        "end. A killed process loses no finished episode with any "
                                                        "of them; a power loss can lose the unsynced ones."),
+    shard: Optional[str] = typer.Option(None, "--shard", help="Play only share I of N of the plan (I/N, 1 <= I <= N; "
+                                                              "by a hash of each episode's key); join the shard "
+                                                              "folders with `gamelang merge`."),
 ) -> None:
     """Play every instance of one or more games, log every episode, and print the scores."""
     import time
@@ -298,6 +301,12 @@ def run(
         raise fail(str(err)) from None
     games = list(games or [])
     run_split = split_or_exit(split, test_share, split_seed)
+    from .shard import Shard, ShardError
+
+    try:
+        run_shard = Shard.parse(shard) if shard is not None else None
+    except ShardError as err:
+        raise fail(str(err)) from None
     previous: dict = {}
     if resume:
         if out is None:
@@ -315,6 +324,8 @@ def run(
                 run_split = Split.from_meta(previous.get("split"))
             if not (model or role or human):
                 model, role, human = _previous_players(previous)
+            if shard is None:
+                run_shard = Shard.from_meta(previous.get("shard"))
             _check_plan_types(out, episodes, limit, seed, experiment)
     if not games:
         raise fail("name at least one game to run" + (f" ({out} holds no run to resume)" if resume else ""))
@@ -339,7 +350,8 @@ def run(
     _check_folder_out(out)
     settings = RunSettings(out=out, episodes=episodes, limit=limit, experiments=experiment or None,
                            concurrency=concurrency, seed=seed, resume=resume, retry_errors=retry_errors,
-                           role_specs=role_specs, default_spec=default, split=run_split, sync=sync)
+                           role_specs=role_specs, default_spec=default, split=run_split, sync=sync,
+                           shard=run_shard)
     console = Console(highlight=False, width=None if Console().is_terminal else 140)
     counts = {"win": 0, "lose": 0, "abort": 0, "error": 0}
     progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
@@ -478,6 +490,8 @@ def resume_command(games: list[str], settings, model: Optional[str], roles: list
         args += ["--role", item]
     for name in humans:
         args += ["--human", name]
+    if getattr(settings, "shard", None) is not None:
+        args += ["--shard", settings.shard.describe()]
     if settings.concurrency != 8:
         args += ["--concurrency", str(settings.concurrency)]
     if settings.retry_errors:
@@ -588,6 +602,7 @@ def load_machine_or_exit(ref: str):
 
 
 from . import cli_data  # noqa: E402,F401  (registers export and compare on `app`)
+from . import cli_ecosystem  # noqa: E402,F401  (registers merge, serve and lsp on `app`)
 from .cli_search import search as _search  # noqa: E402
 
 app.command(name="search")(_search)

@@ -17,6 +17,7 @@ from ..players.base import PlayerSpec
 from ..splits import Split, describe_meta
 from .runfolder import EPISODES_FILE, RunFolderError, RunWriter, SyncPolicy, invoking_command, read_run
 from .scheduler import Assignment, EpisodeJob, episode_seed, run_jobs
+from ..shard import Shard
 
 
 @dataclass
@@ -36,6 +37,7 @@ class RunSettings:
     default_spec: PlayerSpec | None = None
     split: Split | None = None  # only the instances on this side of a train/test split
     sync: SyncPolicy = field(default_factory=SyncPolicy)  # when records are fsynced (a kill never loses one)
+    shard: "Shard | None" = None  # only this share of the plan (gamelang/shard.py)
 
 
 @dataclass
@@ -75,6 +77,8 @@ def plan(machines: list[Machine], settings: RunSettings) -> list[EpisodeJob]:
         for inst in select_instances(machine, settings):
             for ep in range(settings.episodes):
                 key = (machine.name, inst.experiment, inst.id, ep)
+                if settings.shard is not None and not settings.shard.contains(key):
+                    continue
                 jobs.append(EpisodeJob(machine, inst, ep, episode_seed(settings.seed, key)))
     return jobs
 
@@ -96,6 +100,7 @@ def _meta(machines: list[Machine], jobs: list[EpisodeJob], settings: RunSettings
         "limit": settings.limit,
         "experiments": settings.experiments,
         "split": settings.split.as_meta() if settings.split else None,
+        "shard": settings.shard.as_meta() if settings.shard else None,
         "concurrency": settings.concurrency,
         "players": {"default": settings.default_spec.text if settings.default_spec else "scripted",
                     "roles": {r: s.text for r, s in settings.role_specs.items()}},
@@ -149,12 +154,15 @@ def execute(machines: list[Machine], settings: RunSettings, on_record: Callable[
 
 #: The entries of run.json that define which episodes a run plays, and the options that set them.
 PLAN_KEYS = (("episodes_per_instance", "--episodes"), ("limit", "--limit"), ("seed", "--seed"),
-             ("experiments", "--experiment"))
+             ("experiments", "--experiment"), ("shard", "--shard"))
 
 
 def _plan_value(key: str, value: object) -> object:
     if key == "experiments":  # the order of --experiment options does not change the plan
         return sorted(map(str, value)) if isinstance(value, list) and value else None
+    if key == "shard":
+        shard = Shard.from_meta(value)
+        return shard.describe() if shard else None
     return value
 
 
