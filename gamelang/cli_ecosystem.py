@@ -43,3 +43,63 @@ def merge(
                f"into {visible_text(str(out))}")
     problems = result.missing or result.missing_shards or result.doubled
     raise typer.Exit(EXIT_PROBLEMS if problems else EXIT_OK)
+
+
+@app.command()
+def serve(
+    game: str = typer.Argument(..., help="A game file or the name of a game under games/."),
+    role: Optional[str] = typer.Option(None, "--role", help="The role the remote client plays (default: the first "
+                                                            "role without a --partner)."),
+    partner: list[str] = typer.Option([], "--partner", help="A player for another role, as ROLE=SPEC (repeatable)."),
+    model: Optional[str] = typer.Option(None, "--model", help="A player for every other role without a --partner "
+                                                              "(default: the game's reference players)."),
+    experiment: Optional[str] = typer.Option(None, help="Only instances of this experiment."),
+    host: str = typer.Option("127.0.0.1", help="Address to bind (loopback by default; another address "
+                                               "needs --api-key)."),
+    port: int = typer.Option(8000, min=0, max=65535, help="Port (0: a free one, printed)."),
+    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="GAMELANG_API_KEY",
+                                          help="Require this key (Authorization: Bearer KEY); also read from "
+                                               "GAMELANG_API_KEY."),
+    max_sessions: int = typer.Option(64, min=1, help="Live episodes kept at once (the least recently used is dropped)."),
+    max_episodes: Optional[int] = typer.Option(None, min=1, help="Episodes started in all, then /reset answers 429."),
+    max_body: int = typer.Option(1_000_000, min=1024, help="Largest request body in bytes."),
+) -> None:
+    """Serve one role of a game over HTTP with OpenEnv's reset/step protocol (docs/ecosystem.md)."""
+    import ipaddress
+
+    from .cli import load_machine_or_exit
+    from .envs.driver import EnvError
+    from .serve import ServeSettings, make_server
+
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback and not api_key:
+        raise fail(f"--host {host} is not a loopback address: give an --api-key so that strangers cannot play")
+    partners = {}
+    for item in partner:
+        name, sep, spec = item.partition("=")
+        if not sep or not name or not spec:
+            raise fail(f"--partner takes ROLE=SPEC, got '{item}'")
+        partners[name] = spec
+    machine = load_machine_or_exit(game)
+    settings = ServeSettings(role=role, partners=partners, default_partner=model, experiment=experiment, host=host,
+                             port=port, api_key=api_key, max_body=max_body, max_sessions=max_sessions,
+                             max_episodes=max_episodes)
+    try:
+        server, service = make_server(machine, settings)
+    except EnvError as err:
+        raise fail(str(err)) from None
+    except OSError as err:
+        raise fail(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    bound_host, bound_port = server.server_address[:2]
+    typer.echo(f"serving role '{service.role}' of {machine.name} on http://{bound_host}:{bound_port} "
+               f"(POST /reset, POST /step, GET /state); Ctrl-C stops", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        service.close()
