@@ -1,0 +1,88 @@
+"""wordle_withclue: wordle's declarations shared (not copied), clembench's instances, the clue up
+front, the reference player wins, golden replays, format breaks, and clembench's 100 / guesses score."""
+
+import subprocess
+import sys
+
+import pytest
+
+from gamelang.compiler import compile_file
+from gamelang.instances import load_instances
+from gamelang.registry import resolve_game
+from tests.games._clemgames import check_golden, golden_cases, machine, play, reference_win_rate
+
+GAME = "wordle_withclue"
+EXP, ID = "high_frequency_words_clue_no_critic", "1"   # party, clue "have a ball"
+
+
+def reply(word, why="a guess"):
+    return f"explanation: {why}\nguess: {word}"
+
+
+def test_compiles_cleanly_with_clembench_instances():
+    result = compile_file(resolve_game(GAME))
+    assert result.ok and result.diagnostics == [], result.render()
+    instances = load_instances(result.machine)
+    assert len(instances) == 30
+    assert {i.experiment for i in instances} == {"high_frequency_words_clue_no_critic",
+                                                 "medium_frequency_words_clue_no_critic"}
+
+
+def test_instances_are_what_the_converter_writes(tmp_path):
+    folder = resolve_game(GAME).parent
+    subprocess.run([sys.executable, str(folder / "convert_instances.py"), "--out", str(tmp_path / "i.jsonl")],
+                   check=True, capture_output=True)
+    assert (tmp_path / "i.jsonl").read_bytes() == (folder / "instances.jsonl").read_bytes()
+
+
+def test_shares_wordle_declarations():
+    game, wordle = machine(GAME), machine("wordle")
+    assert game.consts["valid_words"] == wordle.consts["valid_words"]
+    assert game.consts["reply_format"] == wordle.consts["reply_format"]
+    assert game.moves["guess"].move == wordle.moves["guess"].move
+    # no copy of the word list, the move or the feedback in this game's folder
+    text = resolve_game(GAME).read_text()
+    assert "words.txt" not in text and "move guess" not in text and "letter_feedback" not in text
+    assert not (resolve_game(GAME).parent / "words.txt").exists()
+
+
+def test_reference_player_wins_at_least_90_percent(tmp_path):
+    rate, _ = reference_win_rate(GAME, tmp_path / "run")
+    assert rate >= 0.9
+
+
+@pytest.mark.parametrize("path", golden_cases(GAME), ids=lambda p: p.stem)
+def test_golden_replay(path):
+    check_golden(path)
+
+
+def test_the_clue_comes_with_the_instructions():
+    env = play(GAME, [reply("party")], EXP, ID)
+    first = env.record()["messages"]["guesser"][0]["content"]
+    assert "You are playing Wordle" in first and "clue: have a ball" in first
+
+
+@pytest.mark.parametrize("misses, main", [(0, 100), (1, 50), (2, 33.33), (3, 25), (5, 16.67)])
+def test_speed_is_100_over_guesses(misses, main):
+    env = play(GAME, [reply("crane")] * misses + [reply("party")], EXP, ID)
+    assert env.outcome == "win" and env.scores["main"] == main
+
+
+def test_six_misses_lose_and_feedback_is_wordle_feedback():
+    env = play(GAME, [reply("crane")] * 6, EXP, ID)
+    assert (env.outcome, env.scores["main"]) == ("lose", 0)
+    told = env.record()["messages"]["guesser"][2]["content"]
+    assert told.startswith("guess_feedback: c<red> r<yellow> a<yellow> n<red> e<red>")
+
+
+@pytest.mark.parametrize("bad", ["guess: party", "explanation: x\nguess: part", "explanation: x\nguess: par ty",
+                                 "explanation: x\nguess: crane\nguess: party"])
+def test_format_breaks_abort(bad):
+    env = play(GAME, [bad], EXP, ID)
+    assert env.outcome == "abort" and env.scores["main"] is None
+
+
+def test_a_word_not_in_the_list_is_asked_again_five_times():
+    env = play(GAME, [reply("zzzzz")] * 2 + [reply("party")], EXP, ID)
+    assert env.outcome == "win" and env.scores["reprompts"] == 2 and env.scores["main"] == 100
+    assert play(GAME, [reply("zzzzz")] * 6, EXP, ID).outcome == "abort"
