@@ -72,6 +72,7 @@ class Op:
 class AskOp(Op):
     role: str
     message: CompiledTemplate | None
+    probe: bool = False  # the exchange stays out of the role's later history
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,7 @@ class _StateCompiler:
         line = self.line(path)
         b = self.b
         if isinstance(stmt, Ask):
-            self.ops.append(AskOp(line, stmt.ask, b.template(stmt.message)))
+            self.ops.append(AskOp(line, stmt.ask, b.template(stmt.message), stmt.probe))
         elif isinstance(stmt, Parse):
             self.ops.append(ParseOp(line, stmt.parse, b.failure(stmt.otherwise)))
         elif isinstance(stmt, Check):

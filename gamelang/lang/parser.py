@@ -32,7 +32,7 @@ GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 #: Keywords that begin a top-level declaration; recovery resumes at the next one.
 TOP_LEVEL = ("game", "import", "use", "instance", "instances", "experiment", "role", "template", "const", "var",
              "move", "tool", "state", "score", "player", "limits")
-STATEMENT_KEYWORDS = ("ask", "parse", "check", "set", "tell", "result", "reward", "goto", "end", "if", "for")
+STATEMENT_KEYWORDS = ("ask", "probe", "parse", "check", "set", "tell", "result", "reward", "goto", "end", "if", "for")
 _DECL_START = re.compile(r"^(?:%s)\b" % "|".join(TOP_LEVEL), re.MULTILINE)
 MAX_SYNTAX_ERRORS = 25
 
@@ -727,10 +727,12 @@ class GameBuilder:
     def stmt(self, node: Tree) -> Located:
         kind, ch, pos = node.data, node.children, _node_pos(node)
         out: dict[str, Any]
-        if kind == "ask":
+        if kind in ("ask", "probe"):  # a probe is an ask whose exchange stays out of the role's history
             out = {"ask": self.name(ch[0])}
             if ch[1] is not None:
                 out["message"] = self.template(ch[1])
+            if kind == "probe":
+                out["probe"] = Located(True, pos)
         elif kind == "parse":
             out = {"parse": self.name(ch[0])}
             if ch[1] is not None:

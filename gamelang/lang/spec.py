@@ -310,10 +310,12 @@ Failure = Annotated[
 
 
 class Ask(Model):
-    """Ask a role for a reply, optionally sending it a message first."""
+    """Ask a role for a reply, optionally sending it a message first. A probe (`probe ROLE MESSAGE`)
+    is an ask whose exchange stays out of the role's later history (it is still in the record)."""
 
     ask: Name
     message: Optional[Template] = None
+    probe: bool = False
 
 
 class Parse(Model):

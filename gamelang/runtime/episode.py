@@ -126,7 +126,10 @@ class GameEnv:
         event: dict[str, Any] = {"type": "reply", "role": role, "text": text}
         if replaced:
             event["replaced"] = replaced
-        if completion is not None and completion.token_ids is not None:
+        probe = s.probing.get(role)
+        if probe is not None:
+            event["probe"] = True
+        if completion is not None and completion.token_ids is not None and probe is None:
             # bounded in tokens at generation: cutting characters would break the ids
             s.tokens.append(TokenTurn(role, completion.owner, tuple(completion.prompt_ids or ()),
                                       tuple(completion.token_ids), completion.logprobs, completion.prompt_text or "",
@@ -135,7 +138,10 @@ class GameEnv:
         elif len(text) > self.machine.limits.reply_chars:
             event.update(text=text[:self.machine.limits.reply_chars], truncated=len(text))
             text = event["text"]
-        s.histories[role].append({"role": "assistant", "content": text})
+        if probe is not None:  # a probe's exchange stays out of the role's history
+            s.probing[role] = probe + [{"role": "assistant", "content": text}]
+        else:
+            s.histories[role].append({"role": "assistant", "content": text})
         s.last_reply[role] = text
         self._emit(event)
         s.waiting_for = None
@@ -196,7 +202,7 @@ class GameEnv:
     def player_context(self, role: str) -> dict[str, Any]:
         """What a scripted player's reply template may read: everything, plus its own view."""
         s = self._live()
-        messages = s.histories[role]
+        messages = self.messages_of(role)
         last = next((m["content"] for m in reversed(messages) if m["role"] in ("user", "tool")), "")
         context = {**self.env, "last_message": last, "asks": s.asks[role] - 1, "messages": list(messages)}
         persona = self.machine.roles[role].persona
@@ -339,20 +345,57 @@ class GameEnv:
         if s.counters["requests"] >= limits.requests:
             self._limit(f"the request limit ({limits.requests}) was reached")
             return False
-        if s.override_message is not None:
-            s.pending[op.role].append(s.override_message)
-            s.override_message = None
-        elif op.message is not None:
-            s.pending[op.role].append(self._render(op.message, op.line))
-        new = self._flush(op.role)
+        if op.probe:
+            new = self._probe(op)
+        else:
+            s.probing.pop(op.role, None)
+            if s.override_message is not None:
+                s.pending[op.role].append(s.override_message)
+                s.override_message = None
+            elif op.message is not None:
+                s.pending[op.role].append(self._render(op.message, op.line))
+            new = self._flush(op.role)
         s.last_ask_pc = s.pc
         self._count("requests")
         s.asks[op.role] += 1
         s.waiting_for = op.role
-        self._emit({"type": "ask", "role": op.role, "state": s.current, "line": op.line, "message": new,
-                    "prompt_messages": len(s.histories[op.role])})
+        event = {"type": "ask", "role": op.role, "state": s.current, "line": op.line, "message": new,
+                 "prompt_messages": len(s.histories[op.role])}
+        if op.probe:
+            event["probe"] = True
+        self._emit(event)
         s.pc += 1
         return True
+
+    def _probe(self, op: AskOp) -> str:
+        """The message of a probe: what the role was told and not yet asked (which stays pending,
+        for its next ask) and the probe's question, or a re-prompt inside the probe."""
+        s = self.state
+        if s.override_message is not None and op.role in s.probing:  # a re-prompt of the probe
+            text, s.override_message = s.override_message, None
+            s.probing[op.role] = s.probing[op.role] + [{"role": "user", "content": text}]
+            return text
+        s.override_message = None
+        parts = [p for p in s.pending[op.role] if p]
+        if op.message is not None:
+            parts.append(self._render(op.message, op.line))
+        text = "\n\n".join(parts)
+        history = s.histories[op.role]
+        if history and history[-1]["role"] == "user":  # never two user messages in a row
+            text = history[-1]["content"] + "\n\n" + text
+        s.probing[op.role] = [{"role": "user", "content": text}]
+        return text
+
+    def messages_of(self, role: str) -> list[dict[str, Any]]:
+        """What ``role`` sees now: its history, and during a probe the probe's exchange."""
+        s = self._live()
+        history = s.histories[role]
+        probe = s.probing.get(role)
+        if not probe:
+            return history
+        if history and history[-1]["role"] == "user":  # the probe's first message repeats it
+            history = history[:-1]
+        return history + probe
 
     def _parse(self, op: ParseOp) -> None:
         s = self.state
@@ -389,6 +432,8 @@ class GameEnv:
 
     def _record_tool_calls(self, role: str, value: Any) -> Any:
         """Give each parsed tool call an id and log the role's reply in the chat tool-calling shape."""
+        if self._live().probing.get(role):  # a probe's reply is not in the history to mark
+            return value
         history = self._live().histories[role]
         calls = value if isinstance(value, list) else [value]
         named = [c if c["id"] else {**c, "id": f"call_{len(history) - 1}_{i}"} for i, c in enumerate(calls)]
@@ -604,7 +649,7 @@ class GameEnv:
             return Turn(None, [], reward, True, s.outcome, s.reason, s.scores)
         role = s.waiting_for
         assert role is not None
-        return Turn(role, [dict(m) for m in s.histories[role]], reward)
+        return Turn(role, [dict(m) for m in self.messages_of(role)], reward)
 
     def record(self) -> dict[str, Any]:
         """The complete JSON record of a finished episode (docs/episodes.md)."""

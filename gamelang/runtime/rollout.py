@@ -201,7 +201,7 @@ class RolloutEngine:
         state = env.state
         assert state is not None and state.waiting_for is not None
         role = state.waiting_for
-        return Request(state.key, role, [dict(m) for m in state.histories[role]], env.machine.limits.reply_tokens,
+        return Request(state.key, role, [dict(m) for m in env.messages_of(role)], env.machine.limits.reply_tokens,
                        seed=request_seed(state.seed, state.branch, role, state.asks[role]), view=env.view(role),
                        history=env.token_turns(role), sampling=self.sampling.get(role, Sampling()))
 

@@ -54,6 +54,9 @@ class EpisodeState:
     # conversations
     histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     pending: dict[str, list[str]] = field(default_factory=dict)
+    # a role's exchange in the probe it is in (question, replies, re-prompts): shown to it while the
+    # probe lasts, never added to its history
+    probing: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     last_reply: dict[str, str] = field(default_factory=dict)
     asks: dict[str, int] = field(default_factory=dict)
     tokens: list[TokenTurn] = field(default_factory=list)
@@ -87,6 +90,7 @@ class EpisodeState:
             counters=dict(self.counters),
             histories={r: list(h) for r, h in self.histories.items()},
             pending={r: list(p) for r, p in self.pending.items()},
+            probing={r: list(p) for r, p in self.probing.items()},
             last_reply=dict(self.last_reply),
             asks=dict(self.asks),
             tokens=list(self.tokens),
