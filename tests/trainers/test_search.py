@@ -130,3 +130,40 @@ def test_the_cli_searches_and_export_takes_golden_paths(tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "'nobody' is not a role of game 'wordle'" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+class SeededClerk(Player):
+    """An errands clerk (examples/josh_game) that fetches a random item by its request's seed."""
+
+    ITEMS = ["pen", "knife", "cup", "lamp", "broom", "spade", "needle", "string", "ruler", "chair"]
+
+    def __init__(self) -> None:
+        super().__init__("seeded-clerk")
+
+    def respond(self, requests: list[Request]) -> list[str]:
+        return [f"FETCH: {random.Random(r.seed).choice(self.ITEMS[:5])}" for r in requests]
+
+
+def test_divergence_rows_pair_each_rewarded_golden_reply_with_its_unrewarded_siblings(tmp_path):
+    from trainers.search import divergence_rows
+
+    machine = compile_file(ROOT / "examples" / "josh_game" / "errands.game").machine
+    # needs whose items are among the clerk's five: every tree can succeed
+    easy = [i for i in load_instances(machine) if set(i.data["wants"]) <= {"write", "cut", "drink", "light", "sweep"}]
+    settings = RunSettings(out=tmp_path / "s", instance_ids=[i.id for i in easy[:4]], seed=1,
+                           role_specs={"clerk": SeededClerk()})
+    result = run_search([machine], settings, SearchSettings(learner="clerk", beam=8, branch=2))
+    assert result.statuses.get("success", 0) >= 1
+    assert json.loads((tmp_path / "s" / "run.json").read_text())["players"]["roles"] == {"clerk": "seeded-clerk"}
+    rows = divergence_rows(tmp_path / "s", "clerk")
+    good = [r for r in rows if r["label"]]
+    bad = [r for r in rows if not r["label"]]
+    assert good and bad
+    trees = read_trees(tmp_path / "s")
+    rewarded = sum(1 for t in trees.values() if t["status"] == "success"
+                   for n in t["nodes"] if n["golden"] and n["rewards"] and n["parent"] is not None)
+    assert len(good) == rewarded
+    for row in bad:  # a sibling's reply at the same prompt as a rewarded golden reply, and another reply
+        twin = [g for g in good if g["prompt"] == row["prompt"] and g["instance"] == row["instance"]]
+        assert twin and twin[0]["completion"] != row["completion"]
+        assert row["prompt"][-1]["role"] == "user" and row["completion"][0]["role"] == "assistant"
