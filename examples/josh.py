@@ -177,7 +177,8 @@ class Josh:
         spec = explorer if isinstance(explorer, str) else explorer.spec.upper()
         self.ex.show(f"gamelang search {game_path()} --learner {LEARNER} --model '{spec}' --mode josh "
                      f"--beam {p.beam} --branch {p.branch} --split train --limit {p.explore_instances} --out {run}")
-        settings = RunSettings(out=run, limit=p.explore_instances, seed=2, role_specs={LEARNER: parse_spec(explorer) if isinstance(explorer, str) else explorer},
+        player = parse_spec(explorer) if isinstance(explorer, str) else explorer
+        settings = RunSettings(out=run, limit=p.explore_instances, seed=2, role_specs={LEARNER: player},
                                split=Split("train"))
         nodes = [0]
         result = run_search([self.pipe.machine], settings, SearchSettings(learner=LEARNER, beam=p.beam,

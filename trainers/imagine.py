@@ -290,7 +290,8 @@ def transcript(events: list[dict[str, Any]]) -> str:
         elif kind == "reprompt":
             lines.append(f"  [the game asks {e.get('role')} again: {e.get('reason')}]")
         elif kind == "end":
-            lines.append(f"  [the game ends: {e.get('outcome')}" + (f", {e['reason']}" if e.get("reason") else "") + "]")
+            reason = f", {e['reason']}" if e.get("reason") else ""
+            lines.append(f"  [the game ends: {e.get('outcome')}{reason}]")
         elif kind == "error":
             lines.append(f"  [error: {e.get('message')}]")
     return "\n".join(lines)
@@ -399,7 +400,8 @@ class Imaginer:
         }
         self.calls = 0
 
-    def ask(self, player: Player, stage: str, prompts: list[str], seeds: list[int], max_tokens: int) -> list[str | PlayerError]:
+    def ask(self, player: Player, stage: str, prompts: list[str], seeds: list[int],
+            max_tokens: int) -> list[str | PlayerError]:
         """One answer per prompt, asked in batches of ``batch_size`` through the player's ``respond``.
 
         Every request shares one key (the game's imagination) and names its stage as the role,
@@ -416,7 +418,8 @@ class Imaginer:
             except Exception as err:  # a failing backend fails these requests, not the run
                 replies = [PlayerError(f"{type(err).__name__}: {err}")] * len(requests)
             if len(replies) != len(requests):
-                replies = [PlayerError(f"the player answered {len(replies)} of {len(requests)} requests")] * len(requests)
+                problem = PlayerError(f"the player answered {len(replies)} of {len(requests)} requests")
+                replies = [problem] * len(requests)
             out += [_text(r) for r in replies]
             self.calls += 1
         return out
@@ -647,7 +650,7 @@ def run_imagine(machines: list[Machine], imaginer: Player, settings: ImagineSett
             differences = _resume_differences(existing.meta, meta)
             if differences:
                 raise ImagineError("cannot resume: this imagine run was started with other settings: "
-                                   + "; ".join(differences) + f". Use the same options, or a new --out folder")
+                                   + "; ".join(differences) + ". Use the same options, or a new --out folder")
             meta["created"] = existing.meta.get("created")
         elif started:
             raise ImagineError(f"cannot resume: {out} has episodes but no readable {RUN_FILE}; use a new --out folder")

@@ -98,7 +98,8 @@ def test_imagined_episodes_reach_the_folder_judged_by_the_game(tmp_path, shapes)
     answer = f"{first.data['colours'][first.data['target']]} {first.data['shapes'][first.data['target']]}"
     critic.stages["critic"][0] = good.format(ordinal, answer)
     second = order[1].instance.data
-    imaginer.stages["dialogue"][1] = imaginer.stages["dialogue"][1].replace("{colour}", second["colours"][second["target"]])
+    colour = second["colours"][second["target"]]
+    imaginer.stages["dialogue"][1] = imaginer.stages["dialogue"][1].replace("{colour}", colour)
 
     result = run_imagine([shapes], imaginer, settings, critic=critic)
     out = tmp_path / "run"
@@ -172,7 +173,8 @@ def test_bad_settings_and_templates_are_errors(tmp_path, shapes):
     with pytest.raises(ImagineError, match="name the learner with --learner"):
         run_imagine([shapes], Canned(), ImagineSettings(out=tmp_path / "a"))
     with pytest.raises(ImagineError, match="unknown target outcome draw"):
-        run_imagine([shapes], Canned(), ImagineSettings(out=tmp_path / "a", outcomes=("win", "draw"), learner="listener"))
+        run_imagine([shapes], Canned(), ImagineSettings(out=tmp_path / "a", outcomes=("win", "draw"),
+                                                        learner="listener"))
     prompts = tmp_path / "prompts"
     prompts.mkdir()
     (prompts / "critic.j2").write_text("{% macro m() %}{% endmacro %}")
@@ -263,7 +265,8 @@ def test_an_interrupted_run_resumes_without_redoing_or_doubling_dialogues(tmp_pa
     records = _episodes(out)
     keys = [(r["instance"], r["episode"]) for r in records]
     assert len(keys) == len(set(keys)) == 12
-    expected = {(r["instance"], r["episode"]): (r["imagined"]["dialogue"], r["outcome"]) for r in _episodes(tmp_path / "whole")}
+    expected = {(r["instance"], r["episode"]): (r["imagined"]["dialogue"], r["outcome"])
+                for r in _episodes(tmp_path / "whole")}
     assert {(r["instance"], r["episode"]): (r["imagined"]["dialogue"], r["outcome"]) for r in records} == expected
     assert (out / "personas.jsonl").read_text() == (tmp_path / "whole" / "personas.jsonl").read_text()
     assert json.loads((out / "run.json").read_text())["status"] == "complete"
