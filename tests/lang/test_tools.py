@@ -14,7 +14,7 @@ from gamelang.runtime.episode import GameEnv
 from gamelang.validate import validate_paths
 from tests.conftest import play
 
-BOOKING = Path(__file__).parent / "games" / "booking" / "booking.game"
+BOOKING = Path(__file__).resolve().parents[2] / "examples" / "booking" / "booking.game"
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +37,15 @@ def test_the_reference_player_books_the_cheapest_hotel(booking):
     assert env.outcome == "win" and env.scores["main"] == 100.0
     assert env.state.paid == ["search_hotels", "book_hotel"]
     assert [r["key"] for r in env.scores["partial_rewards"]] == ["search_hotels", "book_hotel"]
+
+
+def test_the_examples_reference_team_wins_every_instance(booking):
+    for instance in load_instances(booking):
+        env = GameEnv(booking)
+        env.reset(instance)
+        while not env.done:
+            env.step(booking.reference_player(env.waiting_for).reply.render(env.player_context(env.waiting_for)))
+        assert env.outcome == "win" and env.scores["main"] == 100.0, instance.id
 
 
 def test_the_conversation_is_logged_in_the_chat_tool_calling_shape(booking):

@@ -11,7 +11,7 @@ from gamelang.players import make_player, parse_spec
 from gamelang.runtime.episode import GameEnv
 from gamelang.turns import Completion
 
-BOOKING = Path(__file__).resolve().parents[1] / "lang" / "games" / "booking" / "booking.game"
+BOOKING = Path(__file__).resolve().parents[2] / "examples" / "booking" / "booking.game"
 
 #: A chat template in the common shape of tool-calling templates: tools described in a system
 #: block, assistant tool calls as <tool_call> JSON, tool results as a role of their own.

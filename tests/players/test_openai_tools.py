@@ -11,7 +11,7 @@ from gamelang.runtime.run import RunSettings, execute
 from gamelang.runtime.runfolder import read_run
 from tests.helpers.chat_server import ChatServer
 
-BOOKING = Path(__file__).resolve().parents[1] / "lang" / "games" / "booking" / "booking.game"
+BOOKING = Path(__file__).resolve().parents[2] / "examples" / "booking" / "booking.game"
 
 
 def agent(messages: list[dict]):
