@@ -22,7 +22,12 @@ play: install
 test: install
 	$(BIN)/python -m pytest
 
+# The performance figures of issue 14, each as a ratio measured in the same run (docs/performance.md):
+# whole processes against `python -c pass`, the write path and the interpreter per player turn.
 bench: install
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/writepath.py
+	$(BIN)/python bench/interpreter.py
 	$(BIN)/python bench/compile.py
 
 # Train a tiny model from scratch on shapes (SFT, then DPO) and measure it on held-out

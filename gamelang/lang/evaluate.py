@@ -93,6 +93,36 @@ def _mod(a: Any, b: Any) -> Any:
     return a % b
 
 
+#: Lists at least this long are searched through a set of their items (built once per list).
+_SET_FROM = 32
+_MEMBERS: dict[int, tuple[list, frozenset | None]] = {}
+
+
+def _contains(item: Any, items: Any) -> bool:
+    """``item in items``; a long list (a word list, a constant) is searched through a set of its items.
+
+    Values are never changed in place (a game's `set` binds a new list), so the set of a list
+    object stays right; a list with an item that cannot be hashed, or an item that cannot be,
+    is searched as a list. Equality decides either way: the answer is the same.
+    """
+    if type(items) is list and len(items) >= _SET_FROM:
+        hit = _MEMBERS.get(id(items))
+        if hit is None or hit[0] is not items:
+            try:
+                members: frozenset | None = frozenset(items)
+            except TypeError:
+                members = None
+            if len(_MEMBERS) > 256:
+                _MEMBERS.clear()
+            hit = _MEMBERS[id(items)] = (items, members)  # keeping the list alive keeps its id unique
+        if hit[1] is not None:
+            try:
+                return item in hit[1]
+            except TypeError:  # an item that cannot be hashed
+                pass
+    return item in items
+
+
 _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "+": _add,
     "-": lambda a, b: _checked_int(a - b),
@@ -106,8 +136,8 @@ _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "<=": operator.le,
     ">": operator.gt,
     ">=": operator.ge,
-    "in": lambda a, b: a in b,
-    "not in": lambda a, b: a not in b,
+    "in": _contains,
+    "not in": lambda a, b: not _contains(a, b),
 }
 
 
