@@ -24,6 +24,8 @@ def replace_surrogates(text: str) -> tuple[str, int]:
     A well-formed pair of surrogates (which a decoder may leave as two code points) becomes the
     character it encodes, so only text that could not be written as UTF-8 changes.
     """
+    if text.isascii():  # the common case, checked without building the encoded bytes
+        return text, 0
     try:
         text.encode("utf-8")
         return text, 0
