@@ -20,6 +20,7 @@ from typing import Any, Iterable
 from pydantic import TypeAdapter, ValidationError
 
 from . import expr as ex
+from .builtins import builtin_types
 from .diagnostics import Diagnostics, SourcePos, did_you_mean
 from .evaluate import compile_expr
 from .functions import LIBRARIES, EvalError, functions_for, library_of
@@ -65,17 +66,11 @@ from .types import (
     to_annotation,
 )
 
-#: Names every expression and template may read: counters the interpreter keeps.
-RUNTIME_BUILTINS: dict[str, Type] = {
-    "requests": INT, "parsed": INT, "violated": INT, "reprompts": INT, "steps": INT, "partial_reward": FLOAT,
-    "paid": ListT(STR),  # the keys of the `reward ... once KEY` statements that have paid
-}
+#: Names every expression and template may read: counters and sums the interpreter keeps.
+RUNTIME_BUILTINS: dict[str, Type] = builtin_types("episode")
 #: Names only a scripted player's reply template may read.
-PLAYER_BUILTINS: dict[str, Type] = {
-    "last_message": STR, "asks": INT,
-    "messages": ListT(RecordT((("role", STR), ("content", STR)))),  # the role's own conversation
-}
-SCORE_BUILTINS: dict[str, Type] = {"won": BOOL, "lost": BOOL, "aborted": BOOL, "outcome": STR}
+PLAYER_BUILTINS: dict[str, Type] = builtin_types("player")
+SCORE_BUILTINS: dict[str, Type] = builtin_types("score")
 RESERVED = set(RUNTIME_BUILTINS) | set(PLAYER_BUILTINS) | set(SCORE_BUILTINS) | {"main", "role", "tools"}
 
 
@@ -194,7 +189,8 @@ class Checker:
             for name in getattr(self.spec, section):
                 path = (section, name)
                 if name in self.functions or name in RESERVED or name in reserved_words:
-                    kind = "a function" if name in self.functions else "a keyword" if name in reserved_words else "built in"
+                    kind = ("a function" if name in self.functions else "a keyword" if name in reserved_words
+                            else "built in")
                     self.err(path, "GL0033", f"the {what} name '{name}' is {kind}",
                              f"choose another name, such as '{name}_'", key=True)
                 elif name == "persona" and personas - {"persona"}:

@@ -260,8 +260,8 @@ def _check_library(data: dict, lib_display: str, ctx: _Context) -> None:
         key = _key(k)
         if key in IMPORTABLE or key in LIBRARY_KEYS:
             continue
-        ctx.diags.add(lib_display, _position(k, data[k]), "GL0043", f"a library cannot declare `{_section_word(key)}`: it belongs "
-                                                  "to a game",
+        ctx.diags.add(lib_display, _position(k, data[k]), "GL0043",
+                      f"a library cannot declare `{_section_word(key)}`: it belongs to a game",
                       "a library holds roles, templates, constants, variables, moves, tools and players")
 
 

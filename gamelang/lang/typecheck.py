@@ -7,6 +7,7 @@ from typing import Callable, Protocol
 
 from . import expr as ex
 from .diagnostics import SourcePos, did_you_mean
+from .builtins import builtin_types
 from .functions import FUNCTIONS, Function, describe_signatures, library_of, result_type
 from .types import (
     ANY,
@@ -51,8 +52,8 @@ _KIND_NAMES = {"field": "instance field", "const": "constant", "var": "variable"
 
 #: Names that exist only in some places, and where.
 SCOPED_BUILTINS = {
-    "won": "the score block", "lost": "the score block", "aborted": "the score block",
-    "outcome": "the score block", "main": "`reward` and metrics of the score block, once `main` is declared",
+    **{name: "the score block" for name in builtin_types("score")},
+    "main": "`reward` and metrics of the score block, once `main` is declared",
 }
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..instances import Instance
+from ..lang.builtins import counters as start_counters, episode_initial
 from ..lang.functions import EvalError
 from ..lang.templates import CompiledTemplate, RenderError
 from ..machine import (
@@ -90,11 +91,11 @@ class GameEnv:
         s = self.state = EpisodeState(
             game=m.name, game_hash=m.content_hash, instance=instance, episode=episode, seed=seed,
             players=dict(players or {}), current=m.start, started=time.time(),
-            counters={"requests": 0, "parsed": 0, "violated": 0, "reprompts": 0, "steps": 1},
+            counters=start_counters(),
             histories={r: [] for r in roles}, pending={r: [] for r in roles}, asks={r: 0 for r in roles},
         )
         s.bindings.update({n: None for n in m.moves})
-        s.bindings.update(s.counters, partial_reward=0.0, paid=[])
+        s.bindings.update(episode_initial())  # the built-in names (gamelang/lang/builtins.py)
         self.env = {**instance.data, **m.consts, **s.bindings}
         try:
             for name, init in m.var_inits:
