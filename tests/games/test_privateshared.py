@@ -108,3 +108,14 @@ def test_a_probe_without_yes_or_no_is_asked_again_then_aborts():
     assert env.outcome == "abort" and env.scores["main"] is None
     env = play(GAME, ["ASIDE: no\nThe agent knows nothing."] * 5, EXP, ID)
     assert env.outcome == "abort"
+
+
+def test_probes_stay_out_of_the_answerers_conversation():
+    env = play(GAME, ["ASIDE: maybe"] + episode(), EXP, ID)
+    conversation = env.record()["messages"]["answerer"]
+    assert len(conversation) == 10   # five requests (the first with the instructions) and five answers
+    assert not any("ME:" in m["content"] and "ASIDE" not in m["content"] for m in conversation[1:])
+    assert not any(m["content"].startswith("ASIDE:") for m in conversation)
+    assert conversation[0]["content"].endswith("TRAVEL-AGENT: Where would you like to go?")
+    probes = [e for e in env.events if e["type"] == "ask" and e.get("probe")]
+    assert len(probes) == 31   # 30 probes and one re-prompt, kept in the events
