@@ -7,11 +7,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .builder import MachineBuilder
 from .lang.checks import check
 from .lang.diagnostics import Diagnostic, render_text
 from .lang.loader import LoadedSpec, load_spec, report_too_deep
 from .lang.source import confined_path
-from .machine import Machine, MachineBuilder
+from .machine import Machine
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Each state is a flat list of instructions (ops); `if` blocks become conditional jumps inside a
 state, `goto` moves to another state, `end` finishes the episode. Expressions are closures,
 templates are compiled sandboxed templates, moves are compiled parsers. Nothing here refers
-to syntax: the runtime only ever sees a :class:`Machine`.
+to syntax: the runtime only ever sees a :class:`Machine`. :mod:`gamelang.builder` builds it.
 """
 
 from __future__ import annotations
@@ -12,34 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .lang import expr as ex
-from .lang.checks import Analysis
-from .lang.evaluate import compile_expr
-from .lang.loader import LoadedSpec
 from .lang.moves import MoveParser
-from .lang.spec import (
-    AbortFailure,
-    Ask,
-    Check,
-    End,
-    ForEach,
-    GameSpec,
-    Goto,
-    GotoFailure,
-    If,
-    LoseFailure,
-    Parse,
-    Reprompt,
-    Result,
-    Reward,
-    SetVar,
-    Statement,
-    Tell,
-    Template,
-    TemplateFile,
-    TemplateRef,
-)
-from .lang.templates import CompiledTemplate, compile_template
+from .lang.spec import GameSpec
+from .lang.templates import CompiledTemplate
 from .lang.types import RecordT
 
 Closure = Callable[[dict], Any]
@@ -254,168 +229,11 @@ class Machine:
         return None
 
 
-class _StateCompiler:
-    """Compiles the statements of one state into ops."""
+def __getattr__(name: str) -> Any:
+    # the builder moved to gamelang.builder; this keeps `from gamelang.machine import MachineBuilder`
+    # working (imported lazily: the builder imports this module)
+    if name == "MachineBuilder":
+        from .builder import MachineBuilder
 
-    def __init__(self, builder: "MachineBuilder", state: str) -> None:
-        self.b, self.state = builder, state
-        self.ops: list[Op] = []
-
-    def line(self, path: tuple) -> int:
-        return self.b.loaded.smap.at(path).line
-
-    def block(self, body: list[Statement], path: tuple) -> bool:
-        """Compile a list of statements; True if every path through it leaves the state."""
-        for i, stmt in enumerate(body):
-            if self.statement(stmt, path + (i,)):
-                return True  # later statements are unreachable (the checker warned)
-        return False
-
-    def statement(self, stmt: Statement, path: tuple) -> bool:
-        line = self.line(path)
-        b = self.b
-        if isinstance(stmt, Ask):
-            self.ops.append(AskOp(line, stmt.ask, b.template(stmt.message), stmt.probe))
-        elif isinstance(stmt, Parse):
-            self.ops.append(ParseOp(line, stmt.parse, b.failure(stmt.otherwise)))
-        elif isinstance(stmt, Check):
-            self.ops.append(CheckOp(line, compile_expr(stmt.check), ex.unparse(stmt.check), b.failure(stmt.otherwise)))
-        elif isinstance(stmt, SetVar):
-            self.ops.append(SetOp(line, stmt.var, compile_expr(stmt.to), ex.unparse(stmt.to)))
-        elif isinstance(stmt, Tell):
-            self.ops.append(TellOp(line, stmt.tell, b.template(stmt.message)))
-        elif isinstance(stmt, Result):
-            self.ops.append(ResultOp(line, stmt.result, b.spec.moves[stmt.result].by, b.template(stmt.message)))
-        elif isinstance(stmt, Reward):
-            self.ops.append(RewardOp(line, compile_expr(stmt.reward), stmt.to, ex.unparse(stmt.reward),
-                                     f"{self.state}:{line}",
-                                     compile_expr(stmt.once) if stmt.once is not None else None))
-        elif isinstance(stmt, Goto):
-            self.ops.append(GotoOp(line, stmt.goto))
-            return True
-        elif isinstance(stmt, End):
-            self.ops.append(EndOp(line, stmt.end, b.inline(stmt.reason)))
-            return True
-        elif isinstance(stmt, If):
-            return self.if_statement(stmt, path, line)
-        elif isinstance(stmt, ForEach):
-            self.for_loop(stmt, path, line)
-        return False
-
-    def for_loop(self, stmt: ForEach, path: tuple, line: int) -> None:
-        key = f"for#{line}#{len(self.ops)}"  # not a name a game can write: never clashes
-        self.ops.append(ForStartOp(line, key, compile_expr(stmt.items), ex.unparse(stmt.items)))
-        next_index = len(self.ops)
-        self.ops.append(JumpOp(line, -1))  # placeholder, patched below
-        if not self.block(stmt.body, path + ("do",)):
-            self.ops.append(JumpOp(line, next_index))
-        self.ops[next_index] = ForNextOp(line, key, stmt.var, len(self.ops))
-
-    def if_statement(self, stmt: If, path: tuple, line: int) -> bool:
-        jump_index = len(self.ops)
-        self.ops.append(JumpOp(line, -1))  # placeholder, patched below
-        then_leaves = self.block(stmt.then, path + ("then",))
-        skip_index = None
-        if not then_leaves and stmt.otherwise:
-            skip_index = len(self.ops)
-            self.ops.append(JumpOp(line, -1))
-        else_start = len(self.ops)
-        else_leaves = self.block(stmt.otherwise, path + ("else",)) if stmt.otherwise else False
-        end = len(self.ops)
-        self.ops[jump_index] = JumpUnlessOp(line, compile_expr(stmt.cond), else_start, ex.unparse(stmt.cond))
-        if skip_index is not None:
-            self.ops[skip_index] = JumpOp(line, end)
-        return then_leaves and else_leaves
-
-
-class MachineBuilder:
-    """Builds a :class:`Machine` from a checked spec."""
-
-    def __init__(self, loaded: LoadedSpec, analysis: Analysis, content_hash: str) -> None:
-        assert loaded.spec is not None
-        self.loaded, self.spec, self.a, self.hash = loaded, loaded.spec, analysis, content_hash
-
-    def inline(self, text: str | None) -> CompiledTemplate | None:
-        if text is None:
-            return None
-        return self.a.templates.get(text) or compile_template(text)
-
-    def template(self, tmpl: Template | None) -> CompiledTemplate | None:
-        if tmpl is None:
-            return None
-        if isinstance(tmpl, TemplateRef):
-            return self.template(self.spec.templates[tmpl.template])
-        if isinstance(tmpl, TemplateFile):
-            return self.a.file_templates[tmpl.file]
-        return self.inline(tmpl)
-
-    def failure(self, failure: Any) -> FailureOp:
-        if failure is None:
-            return FailureOp("abort")
-        if isinstance(failure, AbortFailure):
-            return FailureOp("abort", self.inline(failure.abort))
-        if isinstance(failure, LoseFailure):
-            return FailureOp("lose", self.inline(failure.lose))
-        if isinstance(failure, GotoFailure):
-            return FailureOp("goto", target=failure.goto)
-        assert isinstance(failure, Reprompt)
-        then_kind, then_reason = "abort", None
-        if isinstance(failure.then, LoseFailure):
-            then_kind, then_reason = "lose", self.inline(failure.then.lose)
-        elif isinstance(failure.then, AbortFailure):
-            then_reason = self.inline(failure.then.abort)
-        return FailureOp("reprompt", times=failure.reprompt, message=self.template(failure.message),
-                         then_kind=then_kind, then_reason=then_reason)
-
-    def build(self) -> Machine:
-        spec = self.spec
-        states: dict[str, StateCode] = {}
-        for name, body in spec.states.items():
-            sc = _StateCompiler(self, name)
-            sc.block(body, ("states", name))
-            states[name] = StateCode(name, sc.ops, self.loaded.smap.key(("states", name)).line)
-        limits = spec.limits
-        on_limit, on_limit_reason = "lose", None
-        if isinstance(limits.on_limit, AbortFailure):
-            on_limit, on_limit_reason = "abort", self.inline(limits.on_limit.abort)
-        elif isinstance(limits.on_limit, LoseFailure):
-            on_limit_reason = self.inline(limits.on_limit.lose)
-        source = None
-        if spec.instances is not None:
-            # the path the checker resolved and confined to the game's folder, never the raw name
-            # (a machine is only built without errors, so the checker has resolved it)
-            assert self.a.instances_file is not None
-            source = InstanceSource(self.a.instances_file, spec.instances.by, spec.instances.id)
-        return Machine(
-            name=spec.game.name,
-            version=str(spec.game.version),
-            description=spec.game.description,
-            path=self.loaded.path,
-            content_hash=self.hash,
-            spec=spec,
-            instance_type=RecordT(tuple((n, f.type) for n, f in spec.instance.items())),
-            field_defaults=dict(self.a.field_defaults),
-            experiment_values=dict(self.a.experiment_values),
-            instance_source=source,
-            consts=dict(self.a.const_values),
-            var_inits=[(n, compile_expr(v.init)) for n, v in spec.vars.items()],
-            roles={n: RoleInfo(n, self.template(r.system), self.template(r.intro), r.persona, r.description)
-                   for n, r in spec.roles.items()},
-            moves=dict(self.a.moves),
-            states=states,
-            start=spec.start_state or "",
-            score_main=compile_expr(spec.score.main) if spec.score.main is not None else None,
-            score_reward=compile_expr(spec.score.reward) if spec.score.reward is not None else None,
-            metrics=[(n, compile_expr(m)) for n, m in spec.score.metrics.items()],
-            players={n: ScriptedPlayer(n, p.role, self.template(p.reply)) for n, p in spec.players.items()},
-            score_sources={key: (self.loaded.smap.at(("score", key)).line, f"{key} = {ex.unparse(e)}")
-                           for key, e in (("main", spec.score.main), ("reward", spec.score.reward)) if e is not None},
-            limits=Limits(
-                requests=limits.requests or DEFAULT_LIMITS["requests"],
-                steps=limits.steps or DEFAULT_LIMITS["steps"],
-                reply_chars=limits.reply_chars or DEFAULT_LIMITS["reply_chars"],
-                reply_tokens=limits.reply_tokens or DEFAULT_LIMITS["reply_tokens"],
-                on_limit=on_limit,
-                on_limit_reason=on_limit_reason,
-            ),
-        )
+        return MachineBuilder
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
