@@ -6,7 +6,10 @@ from gamelang.compiler import compile_file
 from gamelang.instances import load_instances
 from gamelang.registry import list_games, resolve_game
 
-SHIPPED = {"taboo": 60, "wordle": 30, "referencegame": 90, "shapes": 4000}
+SHIPPED = {"taboo": 60, "wordle": 30, "referencegame": 90, "shapes": 4000,
+           "imagegame": 59, "guesswhat": 60, "codenames": 130, "privateshared": 50, "wordle_withclue": 30,
+           "wordle_withcritic": 30, "booking": 40, "twenty_questions": 40, "guess_my_city": 40,
+           "travel_agent": 40, "teaching": 40}
 
 
 @pytest.mark.parametrize("name, count", SHIPPED.items())
