@@ -23,6 +23,7 @@ from . import expr as ex
 from .builtins import builtin_types
 from .diagnostics import Diagnostics, SourcePos, did_you_mean
 from .evaluate import compile_expr
+from .flow import state_edges
 from .functions import LIBRARIES, EvalError, functions_for, library_of
 from .loader import LoadedSpec
 from .moves import TOOL_RECORD_FIELDS, TOOLS_TYPE, MoveError, MoveParser, compile_regex, tool_schemas
@@ -491,7 +492,10 @@ class Checker:
     # ------------------------------------------------------------------ states
     def check_states(self, scope: dict[str, Symbol]) -> None:
         for name, body in self.spec.states.items():
-            self.a.edges[name] = []
+            # the state graph: the transitions to states of the one flow analysis (lang/flow.py);
+            # re-prompts are bounded by their count and make no cycle
+            self.a.edges[name] = [e.target for e in state_edges(name, body)
+                                  if not e.to_outcome and not e.reprompt and e.target in self.spec.states]
             self.a.asks_in[name] = False
             flow = self.block(name, body, ("states", name), scope, _Flow())
             if not flow.done:
@@ -605,8 +609,6 @@ class Checker:
         if isinstance(stmt, Goto):
             if stmt.goto not in self.spec.states:
                 self.undefined(path + ("goto",), "GL0010", "state", stmt.goto, self.spec.states)
-            else:
-                self.a.edges[state].append(stmt.goto)
             return _Flow(flow.last_ask, flow.asked, True)
         if isinstance(stmt, End):
             self.reason(stmt.reason, path + ("reason",), scope)
@@ -630,11 +632,8 @@ class Checker:
         if failure is None:
             return
         if isinstance(failure, GotoFailure):
-            state = path[1] if len(path) > 1 and path[0] == "states" else None
             if failure.goto not in self.spec.states:
                 self.undefined(path + ("goto",), "GL0010", "state", failure.goto, self.spec.states)
-            elif state is not None:
-                self.a.edges[state].append(failure.goto)
             return
         if isinstance(failure, Reprompt):
             if not flow.asked:
