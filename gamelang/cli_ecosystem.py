@@ -103,3 +103,13 @@ def serve(
     finally:
         server.server_close()
         service.close()
+
+
+@app.command()
+def lsp() -> None:
+    """Run the language server for .game files on standard input and output (for editors)."""
+    try:
+        from .lsp.server import main as serve_lsp
+    except ImportError as err:
+        raise fail(f"the language server needs the lsp extra: pip install 'gamelang[lsp]' ({err})") from None
+    serve_lsp()
