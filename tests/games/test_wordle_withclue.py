@@ -76,10 +76,33 @@ def test_six_misses_lose_and_feedback_is_wordle_feedback():
 
 
 @pytest.mark.parametrize("bad", ["guess: party", "explanation: x\nguess: part", "explanation: x\nguess: par ty",
-                                 "explanation: x\nguess: crane\nguess: party"])
+                                 "explanation: x\nguess: crane\nguess: party", "explanation: my guess: crane\nguess: party",
+                                 "explanation: x GUESS: crane guess: party"])
 def test_format_breaks_abort(bad):
     env = play(GAME, [bad], EXP, ID)
     assert env.outcome == "abort" and env.scores["main"] is None
+
+
+@pytest.mark.parametrize("game", ["wordle", "wordle_withclue", "wordle_withcritic"])
+def test_guess_twice_is_the_shared_move_s_rule(game):
+    # clembench: "guess:" (any case) exactly once; the rule is in the library's move, so no game
+    # repeats it as a check of its own, and a reply with it twice fails to parse (violated)
+    from gamelang.scoring import request_counts
+
+    assert "guess:\" in lower" not in resolve_game(game).read_text()
+    m = machine(game)
+    inst = next(i for i in load_instances(m))
+    for bad in ["explanation: my guess: crane\nguess: party", "explanation: a\nGuess: b guess: party"]:
+        from gamelang.runtime.episode import GameEnv
+
+        env = GameEnv(m)
+        env.reset(inst, 0)
+        env.step(bad)
+        assert env.outcome == "abort" and "format" in env.reason, (game, bad, env.reason)
+        assert request_counts(env.events) == (1, 0, 1)
+    # one "guess:" is fine, wherever on the two lines it is
+    assert play(GAME, ["explanation: a party is a ball guess: party"], EXP, ID).outcome == "win"
+    assert play(GAME, ["explanation: gues\nguess: party"], EXP, ID).outcome == "win"
 
 
 def test_a_word_not_in_the_list_is_asked_again_five_times():
