@@ -216,3 +216,49 @@ def diagnose(text: str, path: str | None) -> list[Problem]:
                 end = col + 1
         out.append(Problem(line, col, end_line, end, severity, d.code, message))
     return out
+
+
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+_NAME_AT_START = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def occurrences(text: str, decl: Declaration) -> list[Span]:
+    """Every place the file names ``decl``: in code, and for values in the Jinja of its templates.
+
+    A state is named after ``state`` and ``goto`` only; any other name wherever it stands as a
+    whole word, except after a dot (a field of something else) or after ``goto``.
+    """
+    masked = blank(text)
+    spans: list[Span] = []
+    word = re.compile(r"(?<![A-Za-z0-9_.])" + re.escape(decl.name) + r"(?![A-Za-z0-9_])")
+
+    def before(source: str, offset: int) -> str:
+        m = re.search(r"([A-Za-z_]+)\s*$", source[max(0, offset - 40):offset])
+        return m.group(1) if m else ""
+
+    for m in word.finditer(masked):
+        is_state_place = before(masked, m.start()) in ("state", "goto")
+        if (decl.kind == "state") != is_state_place:
+            continue
+        line, col = _position(masked, m.start())
+        spans.append(Span(line, col, col + len(decl.name)))
+    if decl.kind not in ("state", "player", "experiment", "template"):
+        for block in _JINJA.finditer(text):
+            if masked[block.start()] != " ":
+                continue  # not inside a string or text block
+            for m in word.finditer(block.group(0)):
+                line, col = _position(text, block.start() + m.start())
+                spans.append(Span(line, col, col + len(decl.name)))
+    return sorted(set(spans), key=lambda s: (s.line, s.start))
+
+
+def rename_edits(text: str, line: int, character: int, new_name: str) -> list[Span] | None:
+    """The spans to replace to rename the name at a position, or None if there is nothing to rename."""
+    if not _NAME_AT_START.match(new_name) or new_name in KEYWORDS:
+        raise ValueError(f"'{new_name}' is not a name a game can declare")
+    if new_name in function_names():
+        raise ValueError(f"'{new_name}' is a function of the language; choose another name")
+    found = find_declaration(text, line, character)
+    if found is None:
+        return None
+    return occurrences(text, found[0])

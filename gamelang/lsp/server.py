@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
@@ -104,6 +105,19 @@ def create_server() -> LanguageServer:
         value = f"**{decl.kind}** `{decl.name}` (line {decl.span.line + 1})\n\n```game\n{decl.detail}\n```"
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=value),
                            range=_range(span.line, span.start, span.line, span.end))
+
+    @server.feature(types.TEXT_DOCUMENT_RENAME)
+    def rename(ls: LanguageServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
+        uri = params.text_document.uri
+        text = server.workspace.get_text_document(uri).source
+        try:
+            spans = analysis.rename_edits(text, params.position.line, params.position.character, params.new_name)
+        except ValueError as err:
+            raise JsonRpcException(str(err)) from None
+        if not spans:
+            return None
+        edits = [types.TextEdit(_range(s.line, s.start, s.line, s.end), params.new_name) for s in spans]
+        return types.WorkspaceEdit(changes={uri: edits})
 
     return server
 

@@ -75,10 +75,13 @@ async def drive() -> dict:
             types.TextDocumentIdentifier(uri), types.Position(state_line, rows[state_line].index("guess") + 1)))
         hover = await client.text_document_hover_async(types.HoverParams(
             types.TextDocumentIdentifier(uri), types.Position(ask, rows[ask].index("describer") + 1)))
+        var_line = next(i for i, r in enumerate(rows) if r.startswith("var turn"))
+        rename = await client.text_document_rename_async(types.RenameParams(
+            types.TextDocumentIdentifier(uri), types.Position(var_line, 5), new_name="rounds_played"))
         await asyncio.wait_for(client.shutdown_async(None), timeout=30)
         client.exit(None)
         return {"caps": caps, "opened": opened, "broken": broken, "fixed": fixed, "completion": completion,
-                "definition": definition, "hover": hover, "rows": rows, "line": line}
+                "definition": definition, "hover": hover, "rename": rename, "rows": rows, "line": line}
     finally:
         await client.stop()
 
@@ -99,6 +102,18 @@ def test_the_server_over_its_protocol():
     definition = out["definition"]
     assert out["rows"][definition.range.start.line].startswith("state guess")
     assert "role" in out["hover"].contents.value and "describer" in out["hover"].contents.value
+    # rename the variable `turn`: in code and in the Jinja of templates, not the counter `turns` nor text
+    rows = list(out["rows"])
+    edits = next(iter(out["rename"].changes.values()))
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, -e.range.start.character)):
+        row = rows[edit.range.start.line]
+        assert row[edit.range.start.character:edit.range.end.character] == "turn"
+        rows[edit.range.start.line] = row[:edit.range.start.character] + edit.new_text + row[edit.range.end.character:]
+    renamed = "\n".join(rows)
+    assert "var rounds_played: int = 0" in renamed and "set rounds_played = rounds_played + 1" in renamed
+    assert "{% if rounds_played == 0 %}" in renamed and "metric turns = rounds_played" in renamed
+    assert "You have {{ max_turns }} turns." in renamed
+    assert analysis.diagnose(renamed, str(TABOO)) == []
 
 
 def test_completion_offers_keywords_and_every_kind_of_name():
@@ -118,3 +133,14 @@ def test_diagnostics_have_ranges_on_the_word():
     problems = analysis.diagnose(text, None)
     undefined = [p for p in problems if p.code == "GL0009"]
     assert undefined and (undefined[0].line, undefined[0].character, undefined[0].end_character) == (5, 6, 12)
+
+
+def test_rename_refuses_keywords_and_functions():
+    import pytest
+
+    text = TABOO.read_text(encoding="utf-8")
+    line = next(i for i, r in enumerate(text.split("\n")) if r.startswith("var turn"))
+    for bad in ("goto", "round", "2x"):
+        with pytest.raises(ValueError):
+            analysis.rename_edits(text, line, 5, bad)
+    assert analysis.rename_edits(text, 0, 0, "fine") is None  # a comment: nothing to rename
