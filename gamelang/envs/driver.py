@@ -99,9 +99,11 @@ class GameDriver:
 
     # ---------------------------------------------------------------- episode
     def instance(self, instance_id: str | None = None, rng: random.Random | None = None,
-                 index: int | None = None) -> Instance:
+                 index: int | None = None, experiment: str | None = None) -> Instance:
+        """An instance by id (within ``experiment`` when given), by index, or drawn with ``rng``."""
         if instance_id is not None:
-            found = [i for i in self.instances if str(i.id) == str(instance_id)]
+            found = [i for i in self.instances if str(i.id) == str(instance_id)
+                     and (experiment is None or i.experiment == experiment)]
             if not found:
                 raise EnvError(f"game '{self.machine.name}' has no instance '{instance_id}'")
             return found[0]
