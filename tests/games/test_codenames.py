@@ -75,9 +75,14 @@ def test_the_other_team_can_win():
     replies = []
     for word in team[:4]:
         replies += [f"CLUE: zephyr\nTARGETS: {word}", f"GUESS: {word}"]
+    # as in clembench, the other team's last words, uncovered at the start of the fifth round, end
+    # the game after the cluegiver's reply to that round (which may still abort it)
+    replies.append(f"CLUE: zephyr\nTARGETS: {team[4]}")
     env = play(GAME, replies, "opponent_difficult", "0")
     assert (env.outcome, env.scores["main"]) == ("lose", 0)
     assert env.reason == "the other team's words are all uncovered"
+    assert env.record()["clembench"]["Request Count"] == 9
+    assert play(GAME, replies[:-1] + ["CLUE: zephyr"], "opponent_difficult", "0").outcome == "abort"
 
 
 @pytest.mark.parametrize("reply", [

@@ -29,6 +29,22 @@ class Case:
     outcome: str | None = None  # gamelang's outcome, when the case also checks it
     notes: str = ""
     data: dict[str, Any] = field(default_factory=dict)  # fields to override in the instance
+    #: clembench's request counts where its game counts rounds, not requests (taboo, guesswhat):
+    #: compared with the record's counts per round (a round violated when one of its requests is),
+    #: while ``expected`` holds gamelang's counts per request
+    per_round: dict[str, int] | None = None
+
+
+def round_counts(record: dict[str, Any]) -> dict[str, int]:
+    """The record's request counts per round, as clembench's taboo and guesswhat count them: one
+    request per round (the export's rounds), parsed unless one of its requests was violated."""
+    from gamelang.data.clembench import _rounds
+    from gamelang.scoring import violated_requests
+
+    rounds, request_round = _rounds(record)
+    bad = {r for r, v in zip(request_round, violated_requests(record["events"])) if v}
+    n = len(set(request_round))
+    return {"Request Count": n, "Parsed Request Count": n - len(bad), "Violated Request Count": len(bad)}
 
 
 @lru_cache(maxsize=None)
@@ -76,5 +92,7 @@ def check_case(game: str, case: Case) -> None:
             assert have == pytest.approx(want), f"{case.name}: {key} is {have}, clembench gives {want}"
         else:
             assert have == want, f"{case.name}: {key} is {have}, clembench gives {want} ({record['reason']})"
+    if case.per_round is not None:
+        assert round_counts(record) == case.per_round, f"{case.name}: counts per round"
     if case.outcome is not None:
         assert record["outcome"] == case.outcome, f"{case.name}: {record['outcome']} ({record['reason']})"
