@@ -204,6 +204,7 @@ def make_handler(service: GameService) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "gamelang-serve"
         protocol_version = "HTTP/1.1"
+        timeout = 60  # seconds a connection may stay silent (a client that sends nothing is let go)
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: no line per request
             return
