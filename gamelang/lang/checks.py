@@ -25,8 +25,16 @@ from .diagnostics import Diagnostics, SourcePos, did_you_mean
 from .evaluate import compile_expr
 from .flow import state_edges
 from .functions import LIBRARIES, EvalError, functions_for, library_of
+from .lint import check_unused
 from .loader import LoadedSpec
-from .moves import TOOL_RECORD_FIELDS, TOOLS_TYPE, MoveError, MoveParser, compile_regex, tool_schemas
+from .moves import (
+    TOOL_RECORD_FIELDS,
+    TOOLS_TYPE,
+    MoveError,
+    MoveParser,
+    compile_regex,
+    tool_schemas,
+)
 from .parser import EXPRESSION_KEYWORDS
 from .source import MAX_SOURCE_BYTES, DataPath, OutsideFolder, TextPos, confined_path
 from .spec import (
@@ -50,6 +58,7 @@ from .spec import (
     TemplateFile,
     TemplateRef,
 )
+from .stategraph import check_graph
 from .templates import CompiledTemplate, TemplateProblem, compile_template
 from .typecheck import SCOPED_BUILTINS, Symbol, TypeChecker
 from .types import (
@@ -168,9 +177,9 @@ class Checker:
         self.check_score(scope)
         self.check_players(scope)
         self.check_named_templates(scope)
-        if not self.partial:
-            self.check_graph()
-            self.check_unused()
+        if not self.partial:  # the passes that need the whole game
+            check_graph(self)
+            check_unused(self)
         return self.a
 
     # ------------------------------------------------------------------ names
@@ -680,54 +689,6 @@ class Checker:
             self.template(player.reply, ("players", name, "reply"), scope, extras)
 
     # ------------------------------------------------------------------ the state graph
-    def check_graph(self) -> None:
-        start = self.spec.start_state
-        if start is None:
-            return
-        seen = {start}
-        todo = [start]
-        while todo:
-            for nxt in self.a.edges.get(todo.pop(), []):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    todo.append(nxt)
-        for name in self.spec.states:
-            if name not in seen:
-                self.err(("states", name), "GL0025", f"state '{name}' is unreachable: no `goto` from the start "
-                                                     f"state '{start}' leads to it", key=True)
-        cycle = _find_cycle(self.a.edges, seen)
-        if cycle is None:
-            return
-        limits = self.spec.limits
-        shown = " -> ".join(cycle + [cycle[0]])
-        if limits.requests is None and limits.steps is None:
-            self.err(("states", cycle[0]), "GL0027", f"states can repeat forever ({shown}) and no limit bounds them",
-                     "declare limits { requests N } (or steps N) to bound every episode", key=True)
-        elif limits.steps is None and not any(self.a.asks_in.get(s) for s in cycle):
-            self.err(("states", cycle[0]), "GL0027", f"the cycle {shown} asks no role, so a request limit "
-                                                     "cannot bound it", "declare limits { steps N }", key=True)
-
-    def check_unused(self) -> None:
-        def warn(path: DataPath, message: str) -> None:
-            if self.file_of(path) == self.path:  # a game need not use all that a library offers
-                self.err(path, "GL0032", message, key=True)
-
-        for name in self.spec.roles:
-            if ("ask", name) not in self.used:
-                told = ("tell", name) in self.used
-                warn(("roles", name), f"role '{name}' is never asked" + (" (only told)" if told else ""))
-        # (section, how a use is recorded, what to say)
-        for section, use, says in (("moves", "move", "move '{}' is never parsed"),
-                                   ("tools", "tool", "tool '{}' is never offered: no tool move parses its calls"),
-                                   ("vars", "name", "variable '{}' is never read"),
-                                   ("consts", "name", "constant '{}' is never used"),
-                                   ("instance", "name", "instance field '{}' is never used"),
-                                   ("templates", "template", "template '{}' is never used")):
-            for name in getattr(self.spec, section):
-                if (use, name) not in self.used:
-                    warn((section, name), says.format(name))
-
-
 class _Invalid:
     pass
 
@@ -758,31 +719,6 @@ def _first_text_column(text: str, lineno: int) -> int:
         line = lines[lineno - 1]
         return len(line) - len(line.lstrip()) + 1
     return 1
-
-
-def _find_cycle(edges: dict[str, list[str]], nodes: set[str]) -> list[str] | None:
-    """One cycle among the reachable states, or None (iterative depth-first search)."""
-    done: set[str] = set()
-    for root in sorted(nodes):
-        if root in done:
-            continue
-        path: list[str] = [root]
-        on_path = {root}
-        pending = [iter(edges.get(root, []))]
-        while pending:
-            nxt = next(pending[-1], None)
-            if nxt is None:
-                pending.pop()
-                node = path.pop()
-                on_path.discard(node)
-                done.add(node)
-            elif nxt in on_path:
-                return path[path.index(nxt):]
-            elif nxt not in done:
-                path.append(nxt)
-                on_path.add(nxt)
-                pending.append(iter(edges.get(nxt, [])))
-    return None
 
 
 def check(loaded: LoadedSpec) -> Analysis | None:
