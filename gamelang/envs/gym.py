@@ -102,3 +102,26 @@ class GameGymEnv(gymnasium.Env):
 
     def close(self) -> None:
         self.driver.close()
+
+
+def register_games(prefix: str = "gamelang") -> list[str]:
+    """Register every game gamelang can find by name as ``PREFIX/NAME-v0`` with Gymnasium.
+
+    Done when this module is imported, so ``gymnasium.make("gamelang.envs.gym:gamelang/taboo-v0",
+    role="guesser")`` works without any other import. Returns the ids registered.
+    """
+    from ..registry import list_games
+
+    ids = []
+    for name in sorted(list_games()):
+        env_id = f"{prefix}/{name}-v0"
+        if env_id not in gymnasium.registry:
+            gymnasium.register(env_id, entry_point=GameGymEnv, kwargs={"game": name}, disable_env_checker=True)
+        ids.append(env_id)
+    return ids
+
+
+try:
+    register_games()
+except OSError:  # a games folder that cannot be listed: the classes still work
+    pass

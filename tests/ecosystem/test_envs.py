@@ -100,3 +100,13 @@ def test_pettingzoo_with_a_partner_role():
     assert env.possible_agents == ["guesser"]
     env.reset(seed=0)
     assert env.agent_selection == "guesser" and "CLUE:" in env.observe("guesser")
+
+
+def test_games_are_registered_with_gymnasium():
+    import gymnasium
+
+    env = gymnasium.make("gamelang.envs.gym:gamelang/taboo-v0", role="guesser")
+    obs, info = env.reset(seed=0, options={"instance": "0"})
+    assert "CLUE:" in obs and info["game"] == "taboo"
+    assert "gamelang/wordle-v0" in gymnasium.registry
+    env.close()
