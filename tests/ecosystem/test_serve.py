@@ -82,3 +82,23 @@ def test_cli_refuses_a_public_address_without_a_key():
     assert result.exit_code == 2 and "--api-key" in result.output
     result = CliRunner().invoke(app, ["serve", "taboo", "--partner", "nobody=scripted", "--port", "0"])
     assert result.exit_code == 2 and "no role 'nobody'" in result.output
+
+
+def test_the_command_serves_until_stopped():
+    import re
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "gamelang", "serve", "taboo", "--role", "guesser", "--port", "0",
+                             "--api-key", "k"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stderr.readline()
+        url = re.search(r"http://\S+", line).group(0)
+        assert url.startswith("http://127.0.0.1:")
+        client = httpx.Client(base_url=url, timeout=30, headers={"Authorization": "Bearer k"})
+        result = client.post("/reset", json={"instance": "0"}).json()
+        assert "CLUE:" in result["observation"]["text"]
+        assert client.post("/step", json={"action": {"message": "GUESS: winter"}}).json()["done"] is True
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
