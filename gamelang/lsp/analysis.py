@@ -199,7 +199,10 @@ def diagnose(text: str, path: str | None) -> list[Problem]:
                                                          f"{type(err).__name__}: {err}")]
     rows = text.split("\n")
     out = []
+    library = display.endswith(".gamelib")
     for d in diags:
+        if library and d.code == "GL0031":  # a library (.gamelib) has no game header, by design
+            continue
         message = d.message + (f" (hint: {d.hint})" if d.hint else "")
         severity = "error" if d.is_error else "warning"
         if d.path != display:  # a problem in an imported file: shown at the top of this one

@@ -144,3 +144,10 @@ def test_rename_refuses_keywords_and_functions():
         with pytest.raises(ValueError):
             analysis.rename_edits(text, line, 5, bad)
     assert analysis.rename_edits(text, 0, 0, "fine") is None  # a comment: nothing to rename
+
+
+def test_a_library_file_is_not_asked_for_a_game_header():
+    lib = ROOT / "games" / "wordle" / "wordle.gamelib"
+    assert analysis.diagnose(lib.read_text(encoding="utf-8"), str(lib)) == []
+    names = {d.name for d in analysis.declarations(lib.read_text(encoding="utf-8"))}
+    assert {"valid_words", "guesser", "current"} <= names

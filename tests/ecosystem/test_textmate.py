@@ -1,7 +1,7 @@
 """The TextMate grammar of editors/vscode tokenises every shipped game, leaving nothing unmatched.
 
 It is run by babi's TextMate engine (oniguruma regexes, as in VS Code): every non-blank character
-of every .game file under games/ and examples/ must get a scope below the grammar's root, and
+of every .game and .gamelib file under games/ and examples/ must get a scope below the grammar's root, and
 each file must end outside any string, template or comment.
 """
 
@@ -17,7 +17,8 @@ from babi.highlight import Grammars, State, highlight_line
 ROOT = Path(__file__).resolve().parents[2]
 EXTENSION = ROOT / "editors" / "vscode"
 GRAMMAR = EXTENSION / "syntaxes" / "game.tmLanguage.json"
-GAME_FILES = sorted(p for folder in ("games", "examples") for p in (ROOT / folder).rglob("*.game"))
+GAME_FILES = sorted(p for folder in ("games", "examples") for pattern in ("*.game", "*.gamelib")
+                    for p in (ROOT / folder).rglob(pattern))
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def scopes_at(lines, text: str, line_no: int, needle: str) -> tuple[str, ...]:
 def test_the_extension_is_complete():
     package = json.loads((EXTENSION / "package.json").read_text())
     (language,) = package["contributes"]["languages"]
-    assert language["id"] == "gamelang" and ".game" in language["extensions"]
+    assert language["id"] == "gamelang" and {".game", ".gamelib"} <= set(language["extensions"])
     (grammar,) = package["contributes"]["grammars"]
     assert grammar["scopeName"] == "source.game" and (EXTENSION / grammar["path"]).is_file()
     assert (EXTENSION / language["configuration"]).is_file()
