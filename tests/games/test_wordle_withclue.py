@@ -87,14 +87,13 @@ def test_format_breaks_abort(bad):
 def test_guess_twice_is_the_shared_move_s_rule(game):
     # clembench: "guess:" (any case) exactly once; the rule is in the library's move, so no game
     # repeats it as a check of its own, and a reply with it twice fails to parse (violated)
+    from gamelang.runtime.episode import GameEnv
     from gamelang.scoring import request_counts
 
     assert "guess:\" in lower" not in resolve_game(game).read_text()
     m = machine(game)
     inst = next(i for i in load_instances(m))
     for bad in ["explanation: my guess: crane\nguess: party", "explanation: a\nGuess: b guess: party"]:
-        from gamelang.runtime.episode import GameEnv
-
         env = GameEnv(m)
         env.reset(inst, 0)
         env.step(bad)

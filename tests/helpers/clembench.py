@@ -41,7 +41,7 @@ def round_counts(record: dict[str, Any]) -> dict[str, int]:
     from gamelang.data.clembench import _rounds
     from gamelang.scoring import violated_requests
 
-    rounds, request_round = _rounds(record)
+    _, request_round = _rounds(record)
     bad = {r for r, v in zip(request_round, violated_requests(record["events"])) if v}
     n = len(set(request_round))
     return {"Request Count": n, "Parsed Request Count": n - len(bad), "Violated Request Count": len(bad)}

@@ -1,5 +1,5 @@
 """Our games score as clembench scores them: the same replies give the same episode flags, request
-counts and main score as clembench's game master and scorer (taboo, wordle, referencegame of
+counts and main score as clembench's game master and scorer (the nine clembench games of
 clembench 2.0 / clemcore 3.x), worked out by hand from clembench's rules for each case.
 
 A new game adds its cases here (tests/helpers/clembench.py): a win, a loss, an abort and, where the
@@ -25,21 +25,22 @@ def requests(n: int, parsed: int | None = None) -> dict:
 
 # taboo, high_en 0: target "winter", related cold, snow, season; 3 rounds. clembench's taboo scorer
 # counts one request per round (describer and guesser together); gamelang counts each request,
-# as clemcore's framework does (see games/taboo/README.md), so only the flags and scores are
-# compared for taboo, and the counts are gamelang's.
+# as clemcore's framework does (see games/taboo/README.md): `expected` holds gamelang's counts,
+# `per_round` clembench's.
 CLUE = "CLUE: the time of year after autumn"
 TABOO = [
-    Case("win in the first round", [CLUE, "GUESS: winter"], {**WON, "Main Score": 100.0, **requests(2)}),
+    Case("win in the first round", [CLUE, "GUESS: winter"], {**WON, "Main Score": 100.0, **requests(2)},
+         per_round=requests(1)),
     Case("win in the second round, the guess in another case and with a full stop",
          [CLUE, "GUESS: summer", "CLUE: it brings frost and short days", "GUESS: Winter."],
          {**WON, "Main Score": 50.0}),
     Case("loss: not guessed in three rounds",
          [CLUE, "GUESS: summer", "CLUE: frost", "GUESS: autumn", "CLUE: short days", "GUESS: spring"],
-         {**LOST, "Main Score": 0.0, **requests(6)}),
+         {**LOST, "Main Score": 0.0, **requests(6)}, per_round=requests(3)),
     Case("loss: the clue uses a form of a related word (snows: snow)", ["CLUE: it snows a lot then"],
          {**LOST, "Main Score": 0.0, **requests(1)}),
     Case("abort: the guesser does not answer GUESS:", [CLUE, "I think it is winter"],
-         {**ABORTED, **requests(2, 1)}),
+         {**ABORTED, **requests(2, 1)}, per_round=requests(1, 0)),
     Case("abort: the tag is case-sensitive (guess:)", [CLUE, "guess: winter"], ABORTED),
     Case("abort: the describer's tag is case-sensitive (Clue:)", ["Clue: the time of year after autumn"],
          {**ABORTED, **requests(1, 0)}),
