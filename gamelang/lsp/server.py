@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlparse
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
 from .. import __version__
 from . import analysis
@@ -28,8 +29,19 @@ def _path(uri: str) -> str | None:
     return unquote(parsed.path) if parsed.scheme == "file" else None
 
 
-def _range(line: int, start: int, end_line: int, end: int) -> types.Range:
-    return types.Range(types.Position(line, start), types.Position(end_line, end))
+def _range(doc, line: int, start: int, end_line: int, end: int) -> types.Range:
+    """A range in code points (as gamelang counts) in the client's units (UTF-16 unless negotiated)."""
+    try:
+        return doc.range_to_client_units(ServerTextRange(ServerTextPosition(line, start),
+                                                         ServerTextPosition(end_line, end)))
+    except (IndexError, ValueError):  # past the end of the text: as it is
+        return types.Range(types.Position(line, start), types.Position(end_line, end))
+
+
+def _position(doc, position: types.Position) -> tuple[int, int]:
+    """A client position in code points."""
+    server = doc.position_from_client_units(position)
+    return server.line, server.character
 
 
 def create_server() -> LanguageServer:
@@ -39,7 +51,7 @@ def create_server() -> LanguageServer:
         doc = server.workspace.get_text_document(uri)
         diagnostics = [
             types.Diagnostic(
-                range=_range(p.line, p.character, p.end_line, p.end_character),
+                range=_range(doc, p.line, p.character, p.end_line, p.end_character),
                 message=p.message,
                 severity=types.DiagnosticSeverity.Error if p.severity == "error" else types.DiagnosticSeverity.Warning,
                 code=p.code,
@@ -69,8 +81,9 @@ def create_server() -> LanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[" ", "."]))
     def completion(ls: LanguageServer, params: types.CompletionParams) -> types.CompletionList:
-        text = server.workspace.get_text_document(params.text_document.uri).source
-        prefix = analysis.prefix_at(text, params.position.line, params.position.character)
+        doc = server.workspace.get_text_document(params.text_document.uri)
+        text = doc.source
+        prefix = analysis.prefix_at(text, *_position(doc, params.position))
         items: dict[str, types.CompletionItem] = {}
         for decl in analysis.declarations(text):
             items.setdefault(decl.name, types.CompletionItem(label=decl.name, kind=KIND_ICONS[decl.kind],
@@ -84,8 +97,8 @@ def create_server() -> LanguageServer:
         return types.CompletionList(is_incomplete=False, items=chosen)
 
     def find(uri: str, position: types.Position) -> tuple[analysis.Declaration, analysis.Span] | None:
-        text = server.workspace.get_text_document(uri).source
-        return analysis.find_declaration(text, position.line, position.character)
+        doc = server.workspace.get_text_document(uri)
+        return analysis.find_declaration(doc.source, *_position(doc, position))
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     def definition(ls: LanguageServer, params: types.DefinitionParams) -> types.Location | None:
@@ -93,7 +106,8 @@ def create_server() -> LanguageServer:
         if found is None:
             return None
         decl, _ = found
-        return types.Location(params.text_document.uri, _range(decl.span.line, decl.span.start, decl.span.line,
+        doc = server.workspace.get_text_document(params.text_document.uri)
+        return types.Location(params.text_document.uri, _range(doc, decl.span.line, decl.span.start, decl.span.line,
                                                                decl.span.end))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -103,20 +117,21 @@ def create_server() -> LanguageServer:
             return None
         decl, span = found
         value = f"**{decl.kind}** `{decl.name}` (line {decl.span.line + 1})\n\n```game\n{decl.detail}\n```"
+        doc = server.workspace.get_text_document(params.text_document.uri)
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=value),
-                           range=_range(span.line, span.start, span.line, span.end))
+                           range=_range(doc, span.line, span.start, span.line, span.end))
 
     @server.feature(types.TEXT_DOCUMENT_RENAME)
     def rename(ls: LanguageServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
         uri = params.text_document.uri
-        text = server.workspace.get_text_document(uri).source
+        doc = server.workspace.get_text_document(uri)
         try:
-            spans = analysis.rename_edits(text, params.position.line, params.position.character, params.new_name)
+            spans = analysis.rename_edits(doc.source, *_position(doc, params.position), params.new_name)
         except ValueError as err:
             raise JsonRpcException(str(err)) from None
         if not spans:
             return None
-        edits = [types.TextEdit(_range(s.line, s.start, s.line, s.end), params.new_name) for s in spans]
+        edits = [types.TextEdit(_range(doc, s.line, s.start, s.line, s.end), params.new_name) for s in spans]
         return types.WorkspaceEdit(changes={uri: edits})
 
     return server

@@ -78,10 +78,16 @@ async def drive() -> dict:
         var_line = next(i for i, r in enumerate(rows) if r.startswith("var turn"))
         rename = await client.text_document_rename_async(types.RenameParams(
             types.TextDocumentIdentifier(uri), types.Position(var_line, 5), new_name="rounds_played"))
+        # positions count UTF-16 code units (the default): an emoji before a word counts twice
+        wide_uri = (ROOT / "wide.game").as_uri()  # never written: the server reads the editor's text
+        wide = 'game w {\n  version 1\n}\nrole r { intro "hi" }\nstate s {\n  ask r\n  tell r "\U0001F600" goto t\n}\n'
+        client.text_document_did_open(types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=wide_uri, language_id="gamelang", version=1, text=wide)))
+        wide_diagnostics = await session.next_diagnostics(wide_uri, 1)
         await asyncio.wait_for(client.shutdown_async(None), timeout=30)
         client.exit(None)
         return {"caps": caps, "opened": opened, "broken": broken, "fixed": fixed, "completion": completion,
-                "definition": definition, "hover": hover, "rename": rename, "rows": rows, "line": line}
+                "definition": definition, "hover": hover, "rename": rename, "wide": wide_diagnostics, "rows": rows, "line": line}
     finally:
         await client.stop()
 
@@ -114,6 +120,9 @@ def test_the_server_over_its_protocol():
     assert "{% if rounds_played == 0 %}" in renamed and "metric turns = rounds_played" in renamed
     assert "You have {{ max_turns }} turns." in renamed
     assert analysis.diagnose(renamed, str(TABOO)) == []
+    (undefined,) = [d for d in out["wide"] if d.code == "GL0010"]
+    line = '  tell r "\U0001F600" goto t'
+    assert undefined.range.start.line == 6 and undefined.range.start.character == line.index("goto t") + 5 + 1
 
 
 def test_completion_offers_keywords_and_every_kind_of_name():
