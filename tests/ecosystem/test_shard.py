@@ -121,3 +121,11 @@ def test_resume_works_per_shard(tmp_path):
     assert sorted(keys(out)) == sorted(done)
     res = cli("run", "--out", str(out), "--resume", "--shard", "1/3")
     assert res.exit_code == 2 and "--shard: 2/3 when the run started, 1/3 now" in res.output
+
+
+def test_the_resume_command_after_ctrl_c_keeps_the_shard(tmp_path):
+    from gamelang.cli import resume_command
+
+    settings = RunSettings(out=tmp_path / "s", shard=Shard(2, 3))
+    assert "--shard 2/3" in resume_command(["taboo"], settings, None, [], [])
+    assert "--shard" not in resume_command(["taboo"], RunSettings(out=tmp_path / "s"), None, [], [])
