@@ -30,7 +30,7 @@ bench: install
 	$(BIN)/python bench/interpreter.py
 	$(BIN)/python bench/compile.py
 
-# Train a tiny model from scratch on shapes (SFT, then DPO) and measure it on held-out
+# Train a tiny model from scratch on shapes (SFT, then DPO, then GRPO) and measure it on held-out
 # instances: about a quarter of an hour on two CPU cores (examples/README.md).
 train-example: install
 	$(BIN)/python examples/train_sft.py --out runs/train-example
