@@ -41,8 +41,10 @@ def test_train_example_runs_end_to_end_in_quick_mode(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     table = (out / "table.txt").read_text().splitlines()
     assert table[0].split()[:3] == ["method", "test", "win"]
-    assert [line.split("  ")[0] for line in table[2:]] == ["base (untrained)", "SFT", "SFT + DPO"]
+    assert [line.split("  ")[0] for line in table[2:]] == ["base (untrained)", "SFT", "SFT + DPO", "SFT + GRPO"]
     assert all(line.split()[-1] == "6" for line in table[2:])  # test episodes
     assert "$ gamelang train sft" in proc.stdout and "$ gamelang export dpo" in proc.stdout
-    for name in ("base-test", "sft-test", "dpo-test", "sft-sampled", "reference"):
+    assert "$ gamelang train grpo" in proc.stdout and "--partner speaker=scripted" in proc.stdout
+    assert (out / "models" / "grpo" / "episodes" / "episodes.jsonl").is_file()  # GRPO's training episodes
+    for name in ("base-test", "sft-test", "dpo-test", "grpo-test", "sft-sampled", "reference"):
         assert (out / "runs" / name / "episodes.jsonl").is_file()
