@@ -38,20 +38,6 @@ def test_wordle_targets_are_valid_words():
     assert all(i.data["target_word"] in words for i in load_instances(machine))
 
 
-def test_shapes_reference_players_win_every_instance(tmp_path):
-    from gamelang.runtime.run import RunSettings, execute
-    from gamelang.runtime.runfolder import read_run
-
-    machine = compile_file(resolve_game("shapes")).machine
-    execute([machine], RunSettings(out=tmp_path / "run", concurrency=64))
-    records = list(read_run(tmp_path / "run").latest().values())
-    assert len(records) == 4000
-    assert {r["outcome"] for r in records} == {"win"}
-    # the speaker points; it never names the target
-    assert {r["messages"]["speaker"][-1]["content"] for r in records} == {
-        f"CLUE: the {o} one from the left" for o in ("first", "second", "third")}
-
-
 def test_shapes_rules():
     from tests.conftest import play
 
@@ -67,14 +53,3 @@ def test_shapes_rules():
     # a clue that names the target's colour or shape loses before the listener is asked
     assert play(machine, ["CLUE: the blue one"], row).outcome == "lose"
     assert play(machine, ["CLUE: between the two stars"], row).outcome == "lose"
-
-
-def test_shapes_instances_are_what_the_generator_writes(tmp_path):
-    import subprocess
-    import sys
-
-    game_dir = resolve_game("shapes").parent
-    out = tmp_path / "instances.jsonl"
-    subprocess.run([sys.executable, str(game_dir / "make_instances.py"), "--out", str(out)], check=True,
-                   capture_output=True)
-    assert out.read_bytes() == (game_dir / "instances.jsonl").read_bytes()

@@ -1,13 +1,12 @@
-"""booking (ToolWOZ-like): compiles, its instances are what the generator writes, the reference
-players win, the tools answer from the instance's database, each goal call pays its share once,
-format breaks re-prompt then abort, and a golden replay."""
+"""booking (ToolWOZ-like): its 40 instances, the tools answer from the instance's database, each goal
+call pays its share once, format breaks re-prompt then abort, and the export of a run.
+
+Compiling, the instances file, the reference players' wins and the golden replays are checked
+for every game in tests/games/test_every_game.py."""
 
 import json
 
-import pytest
-
-from tests.games._goal import (check_golden, generator_output, golden_cases, instance, instances, machine, play,
-                               play_with, reference_outcomes)
+from tests.games._goal import instance, instances, machine, play, play_with
 
 GAME = "booking"
 # single_00: a moderate italian restaurant in the north (The Silver Kettle), 3 people, friday, 19:00
@@ -17,11 +16,9 @@ BOOK = ('{"name": "book_restaurant", "arguments": {"name": "The Silver Kettle", 
         '"time": "19:00"}}')
 
 
-def test_compiles_cleanly_with_40_instances_in_two_experiments(tmp_path):
+def test_40_instances_in_two_experiments():
     assert len(instances(GAME)) == 40
     assert {i.experiment for i in instances(GAME)} == {"single", "multi"}
-    new, shipped = generator_output(GAME, tmp_path)
-    assert new == shipped
 
 
 def test_every_goal_has_exactly_one_right_booking_in_the_database():
@@ -37,16 +34,6 @@ def test_every_goal_has_exactly_one_right_booking_in_the_database():
         route = sorted((x for x in d["trains"] if (x["departure"], x["destination"], x["day"]) == (
             t["departure"], t["destination"], t["day"]) and x["leave"] >= t["leave_after"]), key=lambda x: x["leave"])
         assert route[0]["id"] == t["train_id"]
-
-
-def test_reference_players_win_every_instance():
-    envs = reference_outcomes(GAME)
-    assert sum(e.outcome == "win" for e in envs) / len(envs) >= 0.9
-    assert all(e.scores["main"] == 100 and e.scores["reward"] == 1 for e in envs if e.outcome == "win")
-    # each goal call paid once, its key the tool's name
-    for env, inst in zip(envs, instances(GAME)):
-        assert sorted(env.state.paid) == sorted(inst.data["goals"])
-        assert [r["key"] for r in env.scores["partial_rewards"]] == env.state.paid
 
 
 def test_the_user_is_simulated_from_its_goal_and_the_agent_sees_the_tools():
@@ -126,15 +113,6 @@ def test_a_native_tool_call_shape_is_read():
                                                        "time": "19:00"})}})
     env = play(GAME, [HELLO, openai_shape, "Booked.", "Thanks! [DONE]"], "single_00")
     assert env.outcome == "win"
-
-
-@pytest.mark.parametrize("path", golden_cases(GAME), ids=lambda p: p.stem)
-def test_golden_replay(path):
-    check_golden(path)
-
-
-def test_there_is_a_golden_replay():
-    assert golden_cases(GAME)
 
 
 def test_a_run_of_the_reference_players_exports_the_agent_as_the_learner(tmp_path):

@@ -1,15 +1,15 @@
-"""codenames: compiles, clembench's instances, the reference players win, golden replays, format
-and rule breaks abort (clembench's strict mode), the assassin and the other team end the game."""
+"""codenames: clembench's instances, format and rule breaks abort (clembench's strict mode), the
+assassin and the other team end the game.
 
-import subprocess
-import sys
+Compiling, the instances file, the reference players' wins and the golden replays are checked
+for every game in tests/games/test_every_game.py."""
 
 import pytest
 
 from gamelang.compiler import compile_file
 from gamelang.instances import load_instances
 from gamelang.registry import resolve_game
-from tests.games._clemgames import check_golden, golden_cases, play, reference_win_rate
+from tests.games._clemgames import machine, play
 
 GAME = "codenames"
 # risk_low 0: team revolution board chick witch force bridge maple contract bed; innocent ice
@@ -19,31 +19,11 @@ LOW, HIGH = ("risk_low", "0"), ("risk_high", "0")
 CLUE = "CLUE: uprising\nTARGETS: revolution, force, witch"
 
 
-def test_compiles_cleanly_with_clembench_instances():
-    result = compile_file(resolve_game(GAME))
-    assert result.ok and result.diagnostics == [], result.render()
-    instances = load_instances(result.machine)
+def test_clembench_instances():
+    instances = load_instances(machine(GAME))
     assert len(instances) == 130
     difficulty = {i.experiment: i.data["opponent_difficulty"] for i in instances}
     assert difficulty["opponent_none"] == 0 and difficulty["opponent_difficult"] == 2 and difficulty["risk_low"] == 1
-
-
-def test_instances_are_what_the_converter_writes(tmp_path):
-    folder = resolve_game(GAME).parent
-    subprocess.run([sys.executable, str(folder / "convert_instances.py"), "--out", str(tmp_path / "i.jsonl")],
-                   check=True, capture_output=True)
-    assert (tmp_path / "i.jsonl").read_bytes() == (folder / "instances.jsonl").read_bytes()
-
-
-def test_reference_players_win_at_least_90_percent(tmp_path):
-    rate, records = reference_win_rate(GAME, tmp_path / "run")
-    assert rate >= 0.9
-    assert all(r["scores"]["main"] == 100 for r in records if r["outcome"] == "win")
-
-
-@pytest.mark.parametrize("path", golden_cases(GAME), ids=lambda p: p.stem)
-def test_golden_replay(path):
-    check_golden(path)
 
 
 def test_team_wins_with_100():

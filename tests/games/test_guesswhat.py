@@ -1,45 +1,23 @@
-"""guesswhat: compiles, clembench's instances, the reference players win, golden replays, format
-and content breaks abort, a wrong guess loses, and clembench's speed score."""
+"""guesswhat: clembench's instances, format and content breaks abort, a wrong guess loses, and
+clembench's speed score.
 
-import subprocess
-import sys
+Compiling, the instances file, the reference players' wins and the golden replays are checked
+for every game in tests/games/test_every_game.py."""
 
 import pytest
 
-from gamelang.compiler import compile_file
 from gamelang.instances import load_instances
-from gamelang.registry import resolve_game
-from tests.games._clemgames import check_golden, golden_cases, play, reference_win_rate
+from tests.games._clemgames import machine, play
 
 GAME = "guesswhat"
 EXP, ID = "Level_1", "0"   # target Pepsi among Copper, Lead, Pepsi, Lemonade, Carbon, Gold, Chair, Dresser
 Q, YES, NO = "QUESTION: Is it a drink?", "ANSWER: yes", "ANSWER: no"
 
 
-def test_compiles_cleanly_with_clembench_instances():
-    result = compile_file(resolve_game(GAME))
-    assert result.ok and result.diagnostics == [], result.render()
-    instances = load_instances(result.machine)
+def test_clembench_instances():
+    instances = load_instances(machine(GAME))
     assert len(instances) == 60
     assert {i.experiment for i in instances} == {f"{a}Level_{n}" for a in ("", "Abs_") for n in (1, 2, 3)}
-
-
-def test_instances_are_what_the_converter_writes(tmp_path):
-    folder = resolve_game(GAME).parent
-    subprocess.run([sys.executable, str(folder / "convert_instances.py"), "--out", str(tmp_path / "i.jsonl")],
-                   check=True, capture_output=True)
-    assert (tmp_path / "i.jsonl").read_bytes() == (folder / "instances.jsonl").read_bytes()
-
-
-def test_reference_players_win_at_least_90_percent(tmp_path):
-    rate, records = reference_win_rate(GAME, tmp_path / "run")
-    assert rate >= 0.9
-    assert {r["scores"]["metrics"]["turns"] for r in records} == {4}
-
-
-@pytest.mark.parametrize("path", golden_cases(GAME), ids=lambda p: p.stem)
-def test_golden_replay(path):
-    check_golden(path)
 
 
 @pytest.mark.parametrize("turns, main", [(1, 100), (5, 100), (6, 100 * 2 / 3), (7, 100 / 3), (8, 0)])

@@ -1,15 +1,11 @@
-"""imagegame: compiles, its instances are clembench's, the reference players win, golden replays,
-format breaks abort, and the main score is clembench's F1 of the filled cells."""
+"""imagegame: clembench's instances, format breaks abort, and the main score is clembench's F1 of
+the filled cells.
 
-import subprocess
-import sys
+Compiling, the instances file, the reference players' wins and the golden replays are checked
+for every game in tests/games/test_every_game.py."""
 
-import pytest
-
-from gamelang.compiler import compile_file
 from gamelang.instances import load_instances
-from gamelang.registry import resolve_game
-from tests.games._clemgames import check_golden, golden_cases, machine, play, reference_win_rate
+from tests.games._clemgames import machine, play
 
 GAME = "imagegame"
 EXP, ID = "compact_grids", "0"   # the target: a diagonal from the top right and a full bottom row of B
@@ -18,30 +14,10 @@ ROW5 = "\n".join(["▢ ▢ ▢ ▢ ▢"] * 4 + ["B B B B B"])
 TARGET = "▢ ▢ ▢ ▢ B\n▢ ▢ ▢ B ▢\n▢ ▢ B ▢ ▢\n▢ B ▢ ▢ ▢\nB B B B B"
 
 
-def test_compiles_cleanly_with_clembench_instances():
-    result = compile_file(resolve_game(GAME))
-    assert result.ok and result.diagnostics == [], result.render()
-    instances = load_instances(result.machine)
+def test_clembench_instances():
+    instances = load_instances(machine(GAME))
     assert len(instances) == 59
     assert {i.experiment for i in instances} == {"compact_grids", "random_grids"}
-
-
-def test_instances_are_what_the_converter_writes(tmp_path):
-    folder = resolve_game(GAME).parent
-    subprocess.run([sys.executable, str(folder / "convert_instances.py"), "--out", str(tmp_path / "i.jsonl")],
-                   check=True, capture_output=True)
-    assert (tmp_path / "i.jsonl").read_bytes() == (folder / "instances.jsonl").read_bytes()
-
-
-def test_reference_players_win_at_least_90_percent(tmp_path):
-    rate, records = reference_win_rate(GAME, tmp_path / "run")
-    assert rate >= 0.9
-    assert all(r["scores"]["main"] == 100 for r in records if r["outcome"] == "win")
-
-
-@pytest.mark.parametrize("path", golden_cases(GAME), ids=lambda p: p.stem)
-def test_golden_replay(path):
-    check_golden(path)
 
 
 def test_format_breaks_abort():

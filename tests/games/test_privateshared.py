@@ -1,15 +1,13 @@
-"""privateshared: compiles, clembench's instances, the reference player wins, golden replays, format
-breaks, and clembench's main score (harmonic mean of slot accuracy and truncated kappa) worked by hand."""
+"""privateshared: clembench's instances, format breaks, and clembench's main score (harmonic mean of
+slot accuracy and truncated kappa) worked by hand.
 
-import subprocess
-import sys
+Compiling, the instances file, the reference players' wins and the golden replays are checked
+for every game in tests/games/test_every_game.py."""
 
 import pytest
 
-from gamelang.compiler import compile_file
 from gamelang.instances import load_instances
-from gamelang.registry import resolve_game
-from tests.games._clemgames import check_golden, golden_cases, play, reference_win_rate
+from tests.games._clemgames import machine, play
 
 GAME = "privateshared"
 EXP, ID = "travel-booking", "0"
@@ -30,31 +28,11 @@ def episode(probe=lambda rnd, i: rnd > i, answer=lambda slot: f"ANSWER: {VALUES[
     return replies
 
 
-def test_compiles_cleanly_with_clembench_instances():
-    result = compile_file(resolve_game(GAME))
-    assert result.ok and result.diagnostics == [], result.render()
-    instances = load_instances(result.machine)
+def test_clembench_instances():
+    instances = load_instances(machine(GAME))
     assert len(instances) == 50
     assert {i.experiment for i in instances} == {"travel-booking", "job-interview", "restaurant", "things-places",
                                                  "letter-number"}
-
-
-def test_instances_are_what_the_converter_writes(tmp_path):
-    folder = resolve_game(GAME).parent
-    subprocess.run([sys.executable, str(folder / "convert_instances.py"), "--out", str(tmp_path / "i.jsonl")],
-                   check=True, capture_output=True)
-    assert (tmp_path / "i.jsonl").read_bytes() == (folder / "instances.jsonl").read_bytes()
-
-
-def test_reference_player_wins_at_least_90_percent(tmp_path):
-    rate, records = reference_win_rate(GAME, tmp_path / "run")
-    assert rate >= 0.9
-    assert all(r["scores"]["main"] == 100 for r in records if r["outcome"] == "win")
-
-
-@pytest.mark.parametrize("path", golden_cases(GAME), ids=lambda p: p.stem)
-def test_golden_replay(path):
-    check_golden(path)
 
 
 def test_perfect_episode_wins_with_100():

@@ -1,11 +1,12 @@
-"""teaching: compiles, its instances are what the generator writes, the reference players win, the
-quiz score is main and each right answer pays the teacher, the word and turn limits, format breaks
-re-prompt then abort, and a golden replay."""
+"""teaching: its instances, the quiz score is main and each right answer pays the teacher, the word
+and turn limits, format breaks re-prompt then abort.
+
+Compiling, the instances file, the reference players' wins and the golden replays are checked
+for every game in tests/games/test_every_game.py."""
 
 import pytest
 
-from tests.games._goal import (check_golden, generator_output, golden_cases, instances, play, play_with,
-                               reference_outcomes)
+from tests.games._goal import instances, play, play_with
 
 GAME = "teaching"
 ID = "short_00"   # Roubuszol; the student knew facts 1, 4, 5 (November, Meiltus, Suqueth)
@@ -15,22 +16,10 @@ RIGHT = ["ANSWER: Nuthba", "ANSWER: November", "ANSWER: Quozi", "ANSWER: Moutein
          "ANSWER: Suqueth"]
 
 
-def test_compiles_cleanly_with_40_instances_in_two_experiments(tmp_path):
+def test_40_instances_in_two_experiments():
     assert len(instances(GAME)) == 40
     assert {(i.experiment, i.data["max_turns"]) for i in instances(GAME)} == {("short", 2), ("long", 3)}
-    new, shipped = generator_output(GAME, tmp_path)
-    assert new == shipped
     assert len({i.data["island"] for i in instances(GAME)}) == 40
-
-
-def test_reference_players_win_every_instance():
-    envs = reference_outcomes(GAME)
-    assert sum(e.outcome == "win" for e in envs) / len(envs) >= 0.9
-    for env in envs:
-        assert env.outcome == "win" and env.scores["main"] == 100
-        assert len(env.scores["partial_rewards"]) == 6 and env.scores["reward"] == 1
-    # some teachers are done early and say QUIZ
-    assert any(e.scores["metrics"]["turns"] < inst.data["max_turns"] for e, inst in zip(envs, instances(GAME)))
 
 
 def test_the_quiz_score_is_main_and_each_right_answer_pays_the_teacher():
@@ -77,12 +66,3 @@ def test_the_student_is_simulated_and_only_it_sees_its_background():
     assert record["simulated_roles"] == ["student"]
     assert "you knew only this about it: The great festival" in record["messages"]["student"][0]["content"]
     assert "knew only" not in record["messages"]["teacher"][1]["content"]
-
-
-@pytest.mark.parametrize("path", golden_cases(GAME), ids=lambda p: p.stem)
-def test_golden_replay(path):
-    check_golden(path)
-
-
-def test_there_is_a_golden_replay():
-    assert golden_cases(GAME)

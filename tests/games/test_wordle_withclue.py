@@ -1,15 +1,14 @@
 """wordle_withclue: wordle's declarations shared (not copied), clembench's instances, the clue up
-front, the reference player wins, golden replays, format breaks, and clembench's 100 / guesses score."""
+front, format breaks, and clembench's 100 / guesses score.
 
-import subprocess
-import sys
+Compiling, the instances file, the reference players' wins and the golden replays are checked
+for every game in tests/games/test_every_game.py."""
 
 import pytest
 
-from gamelang.compiler import compile_file
 from gamelang.instances import load_instances
 from gamelang.registry import resolve_game
-from tests.games._clemgames import check_golden, golden_cases, machine, play, reference_win_rate
+from tests.games._clemgames import machine, play
 
 GAME = "wordle_withclue"
 EXP, ID = "high_frequency_words_clue_no_critic", "1"   # party, clue "have a ball"
@@ -19,20 +18,11 @@ def reply(word, why="a guess"):
     return f"explanation: {why}\nguess: {word}"
 
 
-def test_compiles_cleanly_with_clembench_instances():
-    result = compile_file(resolve_game(GAME))
-    assert result.ok and result.diagnostics == [], result.render()
-    instances = load_instances(result.machine)
+def test_clembench_instances():
+    instances = load_instances(machine(GAME))
     assert len(instances) == 30
     assert {i.experiment for i in instances} == {"high_frequency_words_clue_no_critic",
                                                  "medium_frequency_words_clue_no_critic"}
-
-
-def test_instances_are_what_the_converter_writes(tmp_path):
-    folder = resolve_game(GAME).parent
-    subprocess.run([sys.executable, str(folder / "convert_instances.py"), "--out", str(tmp_path / "i.jsonl")],
-                   check=True, capture_output=True)
-    assert (tmp_path / "i.jsonl").read_bytes() == (folder / "instances.jsonl").read_bytes()
 
 
 def test_shares_wordle_declarations():
@@ -44,16 +34,6 @@ def test_shares_wordle_declarations():
     text = resolve_game(GAME).read_text()
     assert "words.txt" not in text and "move guess" not in text and "letter_feedback" not in text
     assert not (resolve_game(GAME).parent / "words.txt").exists()
-
-
-def test_reference_player_wins_at_least_90_percent(tmp_path):
-    rate, _ = reference_win_rate(GAME, tmp_path / "run")
-    assert rate >= 0.9
-
-
-@pytest.mark.parametrize("path", golden_cases(GAME), ids=lambda p: p.stem)
-def test_golden_replay(path):
-    check_golden(path)
 
 
 def test_the_clue_comes_with_the_instructions():
