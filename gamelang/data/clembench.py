@@ -87,15 +87,22 @@ def _rounds(record: dict[str, Any]) -> tuple[list[list[dict]], list[int]]:
     """The episode's events as clembench turns (rounds), and the round of each request.
 
     A round starts when the role asked first in the episode is asked again, except for a re-prompt,
-    which stays in its round (as in clembench's wordle)."""
+    which stays in its round (as in clembench's wordle). A probe (an ask the record marks ``probe``)
+    never starts a round: it belongs to the round it follows, and probes before the first request
+    are a round of their own (as in clembench's privateshared: round 0 probes, then each round is
+    one request and the probes after it)."""
     rounds: list[list[dict]] = [[]]
     request_round: list[int] = []
     first_role = None
     reprompted = False
     for event in record.get("events") or []:
         if event.get("type") == "ask":
-            if first_role is None:
+            if event.get("probe"):
+                pass
+            elif first_role is None:
                 first_role = event.get("role")
+                if any(e.get("type") == "ask" for e in rounds[-1]):   # after the probing before it
+                    rounds.append([])
             elif event.get("role") == first_role and not reprompted:
                 rounds.append([])
             reprompted = False
@@ -117,9 +124,9 @@ def _actions(events: list[dict], names: dict[str, str], stamp: str) -> list[dict
         kind = e.get("type")
         player = names.get(str(e.get("role")), "GM")
         if kind == "ask" and e.get("message") is not None:
-            log("GM", player, "send message", e["message"])
+            log("GM", player, "probe question" if e.get("probe") else "send message", e["message"])
         elif kind == "reply":
-            log(player, "GM", "get message", e.get("text", ""))
+            log(player, "GM", "probe answer" if e.get("probe") else "get message", e.get("text", ""))
         elif kind == "tool_result":
             log("GM", player, "send message", e.get("text", ""))
         elif kind == "parse":

@@ -112,3 +112,56 @@ def test_compare_prints_clembench_and_writes_the_report(runs, tmp_path):
     assert overall[str(good)]["clemscore"] > overall[str(weak)]["clemscore"]
     assert (report / "compare.svg").read_text().startswith("<svg")
     assert "<svg" in (report / "compare.html").read_text()
+
+
+def _privateshared_record(replies: list[str]) -> dict:
+    from tests.games._clemgames import play
+
+    env = play("privateshared", replies, "travel-booking", "0")
+    return {**env.record(), "players": {"answerer": "replay"}, "started": 0}
+
+
+def _privateshared_replies() -> list[str]:
+    """A perfect episode of travel-booking 0: five probes before the first request and after each of
+    the five answers (asked for: to, when, by, from, class)."""
+    values = {"to": "Lisbon", "when": "In two weeks", "by": "Overnight bus", "from": "Paris", "class": "Economy"}
+    replies = []
+    for rnd in range(6):
+        replies += ["ASIDE: yes" if rnd > i else "ASIDE: no" for i in range(5)]
+        if rnd < 5:
+            replies.append(f"ANSWER: {list(values.values())[rnd]}.")
+    return replies
+
+
+def test_privateshared_rounds_are_the_game_s_rounds_not_its_requests():
+    # clembench's privateshared: round 0 is the probing before the first request, then each round
+    # is one request and the probing after it; its request counts are kept per round
+    from gamelang.data.clembench import episode_files
+
+    _, interactions, scores = episode_files(_privateshared_record(_privateshared_replies()), "p")
+    assert interactions["meta"]["round_count"] == 6 and len(interactions["turns"]) == 6
+    assert interactions["Request Count"] == [5, 6, 6, 6, 6, 6]
+    assert interactions["Parsed Request Count"] == [5, 6, 6, 6, 6, 6]
+    assert interactions["Violated Request Count"] == [0] * 6
+    assert {k: v["Request Count"] for k, v in scores["turn scores"].items()} == {
+        "0": 5, "1": 6, "2": 6, "3": 6, "4": 6, "5": 6}
+    assert scores["episode scores"]["Request Count"] == 35 and scores["episode scores"]["Main Score"] == 100
+    kinds = [[a["action"]["type"] for a in turn if a["action"]["type"] != "parse"] for turn in interactions["turns"]]
+    assert kinds[0][:2] == ["probe question", "probe answer"] and "send message" not in kinds[0]
+    assert kinds[1][:2] == ["send message", "get message"] and kinds[1].count("probe question") == 5
+
+
+def test_privateshared_a_probe_asked_again_stays_in_its_round_and_an_abort_ends_the_last():
+    from gamelang.data.clembench import episode_files
+
+    replies = _privateshared_replies()
+    # the first probe after the first answer is asked again once; the first probe after the second
+    # answer gets no yes or no five times: the episode aborts in round 2
+    replies = replies[:6] + ["ASIDE: maybe"] + replies[6:12] + ["ASIDE: maybe"] * 5
+    _, interactions, scores = episode_files(_privateshared_record(replies), "p")
+    assert interactions["Aborted"] == 1
+    assert interactions["Request Count"] == [5, 7, 6]   # round 1: the request, five probes, one asked again
+    assert interactions["Violated Request Count"] == [0, 1, 5]
+    assert scores["episode scores"]["Request Count"] == 18
+    assert interactions["meta"]["round_count"] == len(scores["turn scores"]) == 3
+    assert interactions["turns"][-1][-1]["action"]["type"] == "invalid format"
