@@ -1,24 +1,24 @@
-"""Helpers for the tests of the goal-directed games (booking, twenty_questions, guess_my_city,
-travel_agent, teaching): compile once, play replies against one instance, the reference players'
-win rate, golden replays (tests/games/golden/goal_GAME_*.json) and the generator's output."""
+"""Helpers for the tests of the games in games/: compile once, play replies against one instance,
+golden replays (tests/games/golden/goal_GAME_*.json: the game, instance, replies and the expected
+result). The goal-directed games (booking, twenty_questions, guess_my_city, travel_agent, teaching)
+name an instance by id alone; tests/games/_clemgames.py has the same for clembench's games, which
+name it by experiment and id. The checks every game gets are in tests/games/test_every_game.py."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from gamelang.compiler import compile_file
-from gamelang.instances import load_instances
+from gamelang.instances import Instance, load_instances
 from gamelang.registry import resolve_game
 from gamelang.runtime.episode import GameEnv
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
-@lru_cache(maxsize=None)
+@cache
 def machine(game: str):
     result = compile_file(resolve_game(game))
     assert result.ok and result.diagnostics == [], result.render()
@@ -33,16 +33,20 @@ def instance(game: str, instance_id: str):
     return next(i for i in instances(game) if i.id == instance_id)
 
 
-def play(game: str, replies: list[str], instance_id: str, seed: int = 0) -> GameEnv:
+def play_instance(game: str, inst: Instance, replies: list[str], seed: int = 0) -> GameEnv:
     """Play the replies (to whichever role is asked) on one instance; every reply must be used."""
     env = GameEnv(machine(game))
-    turn = env.reset(instance(game, instance_id), seed)
+    turn = env.reset(inst, seed)
     replies = list(replies)
     while not turn.done:
         assert replies, f"the game asked {turn.role} for more replies than given"
         turn = env.step(replies.pop(0))
     assert not replies, f"{len(replies)} replies were not used"
     return env
+
+
+def play(game: str, replies: list[str], instance_id: str, seed: int = 0) -> GameEnv:
+    return play_instance(game, instance(game, instance_id), replies, seed)
 
 
 def play_with(game: str, instance_id: str, replies: dict[str, list[str]], seed: int = 0) -> GameEnv:
@@ -62,37 +66,24 @@ def play_with(game: str, instance_id: str, replies: dict[str, list[str]], seed: 
     return env
 
 
-def reference_episode(game: str, instance_id: str) -> GameEnv:
-    return play_with(game, instance_id, {})
-
-
 def summary(env: GameEnv) -> dict:
-    return {"outcome": env.outcome, "reason": env.reason, "scores": env.scores,
-            "events": [e["type"] + (":" + e["role"] if "role" in e else "") for e in env.events]}
-
-
-def reference_outcomes(game: str) -> list[GameEnv]:
-    """Every instance played by the reference players, in process (fast, no run folder)."""
-    return [reference_episode(game, i.id) for i in instances(game)]
-
-
-def golden_cases(game: str) -> list[Path]:
-    return sorted(GOLDEN.glob(f"goal_{game}_*.json"))
+    return json.loads(json.dumps({
+        "outcome": env.outcome, "reason": env.reason, "scores": env.scores,
+        "events": [e["type"] + (":" + e["role"] if "role" in e else "") for e in env.events]}))
 
 
 def check_golden(path: Path) -> None:
     """The case's replies give exactly the recorded outcome, scores and events."""
     case = json.loads(path.read_text())
     env = play(case["game"], case["replies"], case["instance"], case.get("seed", 0))
-    assert json.loads(json.dumps(summary(env))) == case["expected"]
+    assert summary(env) == case["expected"]
 
 
 def write_golden(name: str, game: str, instance_id: str, replies: list[str]) -> None:
     """Record a golden case (run by hand when a case is added; the test then keeps it):
     python -c 'from tests.games._goal import *; write_golden(...)'"""
     env = play(game, replies, instance_id)
-    case = {"game": game, "instance": instance_id, "seed": 0, "replies": replies,
-            "expected": json.loads(json.dumps(summary(env)))}
+    case = {"game": game, "instance": instance_id, "seed": 0, "replies": replies, "expected": summary(env)}
     GOLDEN.mkdir(exist_ok=True)
     (GOLDEN / f"goal_{game}_{name}.json").write_text(json.dumps(case, indent=2, ensure_ascii=False) + "\n")
 
@@ -100,12 +91,3 @@ def write_golden(name: str, game: str, instance_id: str, replies: list[str]) -> 
 def replies_of(env: GameEnv) -> list[str]:
     """The replies of an episode, in the order they were given (for recording a golden case)."""
     return [e["text"] for e in env.events if e["type"] == "reply"]
-
-
-def generator_output(game: str, tmp_path: Path) -> tuple[bytes, bytes]:
-    """What make_instances.py writes now, and the shipped instances.jsonl."""
-    folder = resolve_game(game).parent
-    out = tmp_path / "instances.jsonl"
-    subprocess.run([sys.executable, str(folder / "make_instances.py"), "--out", str(out)], check=True,
-                   capture_output=True)
-    return out.read_bytes(), (folder / "instances.jsonl").read_bytes()
