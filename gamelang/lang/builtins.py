@@ -35,6 +35,7 @@ BUILTINS: tuple[Builtin, ...] = (
     Builtin("steps", INT, "episode", "states entered and `for` items", 1, counter=True),  # the start state
     Builtin("partial_reward", FLOAT, "episode", "the sum of `reward` statements so far", 0.0),
     Builtin("paid", ListT(STR), "episode", "the keys of `reward ... once KEY` that have paid, in order", ()),
+    Builtin("parse_error", STR, "episode", "why the last `parse` failed ('' when it succeeded)", ""),
     Builtin("last_message", STR, "player", "the last message the role received"),
     Builtin("asks", INT, "player", "how many times the role was asked before, in this episode"),
     Builtin("messages", ListT(RecordT((("role", STR), ("content", STR)))), "player",

@@ -407,11 +407,14 @@ class GameEnv:
             result.value = self._record_tool_calls(by, result.value)
         if result.ok:
             self._bind(op.move, result.value)
+            if self.env.get("parse_error"):
+                self._bind("parse_error", "")
             self._count("parsed")
             self._emit({"type": "parse", "move": op.move, "ok": True, "value": result.value})
             s.pc += 1
         else:
             self._count("violated")
+            self._bind("parse_error", result.error)
             self._emit({"type": "parse", "move": op.move, "ok": False, "error": result.error})
             self._failure(op.failure, f"{op.move}: {result.error}", op.line, by)
 
