@@ -161,6 +161,8 @@ def compile_expr(e: ex.Expr) -> Compiled:
         return lambda env: obj(env)[field_name]
     if isinstance(e, ex.Index):
         return _compile_index(e)
+    if isinstance(e, ex.Slice):
+        return _compile_slice(e)
     if isinstance(e, ex.Comprehension):
         return _compile_comprehension(e)
     if isinstance(e, ex.Call) and e.args and isinstance(e.args[-1], ex.KeyFunction):
@@ -275,5 +277,20 @@ def _compile_index(e: ex.Index) -> Compiled:
             raise EvalError(f"{text}: index {key} is out of range (length {len(container)})") from None
         except KeyError:
             raise EvalError(f"{text}: no key {key!r}; use get(map, key, default) for optional keys") from None
+
+    return get
+
+
+def _compile_slice(e: ex.Slice) -> Compiled:
+    """``xs[a:b:c]``: Python's slice (never longer than ``xs``), with a positive step only."""
+    obj = compile_expr(e.obj)
+    start, end, step = (compile_expr(x) if x is not None else (lambda env: None) for x in (e.start, e.end, e.step))
+    text = ex.unparse(e)
+
+    def get(env: Env) -> Any:
+        container, by = obj(env), step(env)
+        if by is not None and by <= 0:
+            raise EvalError(f"{text}: the step of a slice must be positive, not {by}")
+        return container[start(env):end(env):by]
 
     return get

@@ -60,6 +60,16 @@ class Index(Expr):
 
 
 @dataclass(frozen=True)
+class Slice(Expr):
+    """A part of a list or string: ``xs[1:]``, ``s[a:b]``, ``xs[::2]`` (a bound left out is the end)."""
+
+    obj: Expr
+    start: Expr | None = None
+    end: Expr | None = None
+    step: Expr | None = None
+
+
+@dataclass(frozen=True)
 class Call(Expr):
     """A call of a built-in function."""
 
@@ -150,6 +160,10 @@ def unparse(e: Expr, parent: int = 0) -> str:
         return f"{unparse(e.obj, 8)}.{e.name}"
     if isinstance(e, Index):
         return f"{unparse(e.obj, 8)}[{unparse(e.index)}]"
+    if isinstance(e, Slice):
+        parts = [unparse(x) if x is not None else "" for x in (e.start, e.end)]
+        step = f":{unparse(e.step)}" if e.step is not None else ""
+        return f"{unparse(e.obj, 8)}[{parts[0]}:{parts[1]}{step}]"
     if isinstance(e, Call):
         return f"{e.func}({', '.join(unparse(a) for a in e.args)})"
     if isinstance(e, IfExpr):
@@ -207,6 +221,9 @@ def walk(e: Expr):
     elif isinstance(e, Index):
         yield from walk(e.obj)
         yield from walk(e.index)
+    elif isinstance(e, Slice):
+        for part in _children(e):
+            yield from walk(part)
     elif isinstance(e, Call):
         for a in e.args:
             yield from walk(a)
@@ -254,6 +271,8 @@ def _children(e: Expr) -> list[Expr]:
         return [e.obj]
     if isinstance(e, Index):
         return [e.obj, e.index]
+    if isinstance(e, Slice):
+        return [x for x in (e.obj, e.start, e.end, e.step) if x is not None]
     if isinstance(e, Call):
         return list(e.args)
     if isinstance(e, IfExpr):
@@ -302,6 +321,9 @@ def build(node: Tree | Token) -> Expr:
         return Field(build(ch[0]), str(ch[1]), pos=p)
     if kind == "index":
         return Index(build(ch[0]), build(ch[1]), pos=p)
+    if kind in ("slice_", "slice_step"):
+        obj, start, end, *step = (build(x) if x is not None else None for x in ch)
+        return Slice(obj, start, end, step[0] if step else None, pos=p)
     if kind == "call":
         return Call(str(ch[0]), tuple(build(a) for a in ch[1:] if a is not None), pos=p)
     if kind == "if_expr":

@@ -148,6 +148,22 @@ class TypeChecker:
         self.report("GL0017", e.pos, f"{obj} cannot be indexed")
         return ANY
 
+    def _Slice(self, e: ex.Slice) -> Type:
+        obj = self.check(e.obj)
+        for part, what in ((e.start, "start"), (e.end, "end"), (e.step, "step")):
+            if part is None:
+                continue
+            t = self.check(part)
+            if not t.fits(INT):
+                self.report("GL0017", part.pos, f"the {what} of a slice must be int, but this is {t}")
+        if isinstance(e.step, ex.Lit) and isinstance(e.step.value, int) and e.step.value <= 0:
+            self.report("GL0017", e.step.pos, "the step of a slice must be positive",
+                        "for the items in reverse order use reversed(xs)")
+        if isinstance(obj, AnyT) or isinstance(obj, ListT) or obj == STR:
+            return obj
+        self.report("GL0017", e.pos, f"{obj} cannot be sliced", "slices take a part of a list or a text")
+        return ANY
+
     def _Call(self, e: ex.Call) -> Type:
         if e.args and isinstance(e.args[-1], ex.KeyFunction):
             return self._key_call(e)

@@ -45,6 +45,8 @@ def _extend(children):
                      else ex.Unary("-", c)),
         st.tuples(children, names).map(lambda t: ex.Field(t[0], t[1].name if isinstance(t[1], ex.Name) else t[1])),
         st.tuples(children, children).map(lambda t: ex.Index(t[0], t[1])),
+        st.tuples(children, st.one_of(st.none(), children), st.one_of(st.none(), children),
+                  st.one_of(st.none(), children)).map(lambda t: ex.Slice(*t)),
         st.lists(children, max_size=3).map(lambda items: ex.Call("len", tuple(items))),
         st.tuples(children, children, children).map(lambda t: ex.IfExpr(*t)),
         st.lists(children, max_size=3).map(lambda items: ex.ListLit(tuple(items))),
