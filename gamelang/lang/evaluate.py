@@ -167,6 +167,9 @@ def compile_expr(e: ex.Expr) -> Compiled:
         return _compile_comprehension(e)
     if isinstance(e, ex.Call) and e.args and isinstance(e.args[-1], ex.KeyFunction):
         return _compile_key_call(e)
+    if isinstance(e, ex.RegexLit):  # the pattern of matches(), search(), find_all(): flags inline
+        pattern = e.inline()
+        return lambda env: pattern
     if isinstance(e, ex.Call):
         impl = ALL_FUNCTIONS[e.func].impl  # the checker allowed only the game's own
         args = [compile_expr(a) for a in e.args]

@@ -37,6 +37,18 @@ class Lit(Expr):
 
 
 @dataclass(frozen=True)
+class RegexLit(Expr):
+    """``/pattern/flags``: the pattern argument of ``matches``, ``search`` and ``find_all``."""
+
+    pattern: str
+    flags: str = ""
+
+    def inline(self) -> str:
+        """The pattern with its flags written inline, as RE2 takes them: ``(?i)abc``."""
+        return f"(?{self.flags}){self.pattern}" if self.flags else self.pattern
+
+
+@dataclass(frozen=True)
 class Name(Expr):
     """A name: an instance field, constant, variable, move or built-in."""
 
@@ -156,6 +168,8 @@ def unparse(e: Expr, parent: int = 0) -> str:
         return f"({text})" if text.startswith("-") and parent > PRECEDENCE["neg"] else text
     if isinstance(e, Name):
         return e.name
+    if isinstance(e, RegexLit):
+        return "/" + e.pattern.replace("/", "\\/") + "/" + e.flags
     if isinstance(e, Field):
         return f"{unparse(e.obj, 8)}.{e.name}"
     if isinstance(e, Index):
@@ -317,6 +331,10 @@ def build(node: Tree | Token) -> Expr:
         return Lit(False, pos=p)
     if kind == "name":
         return Name(str(ch[0]), pos=p)
+    if kind == "regex_lit":
+        raw = str(ch[0])
+        close = raw.rindex("/")
+        return RegexLit(raw[1:close].replace("\\/", "/"), raw[close + 1:], pos=p)
     if kind == "field":
         return Field(build(ch[0]), str(ch[1]), pos=p)
     if kind == "index":

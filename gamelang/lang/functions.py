@@ -456,6 +456,54 @@ def _slice(xs, start, end):
     return xs[start:end]
 
 
+#: Functions whose second argument is a regex; in expressions it must be a constant (`/.../` or a
+#: string), checked when the game is compiled.
+REGEX_FUNCTIONS = ("matches", "search", "find_all")
+
+
+#: Longest pattern matches(), search() and find_all() take (a template may build one at run time).
+MAX_PATTERN = 2_000
+
+
+@lru_cache(maxsize=64)
+def compiled_regex(pattern: str):
+    """``pattern`` compiled under RE2 with the moves' bounds (linear time, bounded memory)."""
+    from .moves import MoveError, compile_regex  # moves imports the spec, which must not import this
+
+    if not isinstance(pattern, str):
+        raise EvalError("a regex must be a text")
+    if len(pattern) > MAX_PATTERN:
+        raise EvalError(f"a regex may have at most {MAX_PATTERN:,} characters, not {len(pattern):,}")
+    try:
+        return compile_regex(pattern)
+    except MoveError as err:
+        raise EvalError(str(err)) from None
+
+
+def _group(m: Any, groups: int) -> str:
+    return (m.group(1) if groups else m.group(0)) or ""
+
+
+@builtin("matches", "str, str -> bool", doc="Whether a regex (RE2) matches somewhere in the text.")
+def _matches(text, pattern):
+    return compiled_regex(pattern).search(text) is not None
+
+
+@builtin("search", "str, str -> str",
+         doc="The first match of a regex in the text (its first group, if it has groups), or \"\".")
+def _search(text, pattern):
+    r = compiled_regex(pattern)
+    m = r.search(text)
+    return _group(m, r.groups) if m is not None else ""
+
+
+@builtin("find_all", "str, str -> list[str]",
+         doc="Every match of a regex in the text, in order (the first group of each, if it has groups).")
+def _find_all(text, pattern):
+    r = compiled_regex(pattern)
+    return _items([_group(m, r.groups) for m in islice(r.finditer(text), MAX_ITEMS + 1)])
+
+
 @builtin("sum", "list[N] -> N", doc="The sum of numbers.")
 def _sum(xs):
     return sum(xs)

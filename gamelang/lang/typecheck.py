@@ -8,7 +8,16 @@ from typing import Callable, Protocol
 from . import expr as ex
 from .diagnostics import SourcePos, did_you_mean
 from .builtins import builtin_types
-from .functions import FUNCTIONS, Function, describe_signatures, library_of, result_type
+from .functions import (
+    FUNCTIONS,
+    REGEX_FUNCTIONS,
+    EvalError,
+    Function,
+    compiled_regex,
+    describe_signatures,
+    library_of,
+    result_type,
+)
 from .types import (
     ANY,
     BOOL,
@@ -164,10 +173,41 @@ class TypeChecker:
         self.report("GL0017", e.pos, f"{obj} cannot be sliced", "slices take a part of a list or a text")
         return ANY
 
+    def _RegexLit(self, e: ex.RegexLit) -> Type:
+        self.report("GL0017", e.pos, "a /regex/ is only the pattern of " + ", ".join(f"{f}()" for f in REGEX_FUNCTIONS),
+                    f'to test a text: matches(text, /{e.pattern}/{e.flags})')
+        return ANY
+
+    def _pattern(self, e: ex.Call) -> Type:
+        """The pattern of matches(), search(), find_all(): a constant regex, compiled now (GL0021 if it does not)."""
+        pattern = e.args[1]
+        if isinstance(pattern, ex.RegexLit):
+            text, flags = pattern.pattern, pattern.flags
+        elif isinstance(pattern, ex.Lit) and isinstance(pattern.value, str):
+            text, flags = pattern.value, ""
+        else:
+            self.check(pattern)
+            self.report("GL0018", pattern.pos, f"the pattern of {e.func}() must be a constant: /regex/flags or a string",
+                        f"write the regex in place: {e.func}(text, /[0-9]+/)")
+            return ANY
+        bad = sorted(set(flags) - set("ism"))
+        if bad:
+            self.report("GL0021", pattern.pos, f"unknown regex flag '{bad[0]}'", "the flags are i, s and m")
+            return ANY
+        try:
+            compiled_regex(pattern.inline() if isinstance(pattern, ex.RegexLit) else text)
+        except EvalError as err:
+            self.report("GL0021", pattern.pos, str(err))
+            return ANY
+        return STR
+
     def _Call(self, e: ex.Call) -> Type:
         if e.args and isinstance(e.args[-1], ex.KeyFunction):
             return self._key_call(e)
-        args = [self.check(a) for a in e.args]
+        if e.func in REGEX_FUNCTIONS and len(e.args) == 2 and e.func in self.functions:
+            args = [self.check(e.args[0]), self._pattern(e)]
+        else:
+            args = [self.check(a) for a in e.args]
         fn = self.functions.get(e.func)
         if fn is None:
             self.unknown_function(e)
