@@ -13,7 +13,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[hf,train,dev,gym,pettingzoo,lsp]"
+	$(BIN)/python -m pip install --quiet -e ".[hf,train,dev,gym,pettingzoo,lsp,verifiers]"
 	touch $(STAMP)
 
 play: install

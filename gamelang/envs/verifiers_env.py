@@ -21,8 +21,8 @@ environment is a ``vf.MultiTurnEnv``:
 
 ``load_environment`` is also the entry point verifiers' own tools look for in an environment module.
 Written against verifiers' multi-turn API (``MultiTurnEnv``, ``env_response``, ``@vf.stop``,
-``Rubric``): version 0.3 (where it lives under ``verifiers.legacy`` and answers as ``vf.*``) and
-0.2. Version 0.4 dropped that API for its ``verifiers.v1`` stack, whose harnesses run the model in a
+``Rubric``) as version 0.3 has it (under ``verifiers.legacy``, answering as ``vf.*``): the
+``verifiers`` extra asks for ``>=0.3.1,<0.4``. Version 0.4 dropped that API for its ``verifiers.v1`` stack, whose harnesses run the model in a
 separate program prepared with ``uv``; it is not supported here (docs/integrations.md).
 ``import gamelang`` never imports this module, and this module imports verifiers.
 """
@@ -39,12 +39,12 @@ try:
     from datasets import Dataset
     from verifiers.utils.message_utils import normalize_messages
 except ImportError as err:  # pragma: no cover - the message is the point
-    raise ImportError("gamelang.envs.verifiers_env needs verifiers 0.2 or 0.3: "
+    raise ImportError("gamelang.envs.verifiers_env needs verifiers 0.3: "
                       "pip install 'gamelang[verifiers]'") from err
 
 if not hasattr(vf, "MultiTurnEnv"):  # pragma: no cover - verifiers >= 0.4
     raise ImportError(f"verifiers {getattr(vf, '__version__', '?')} has no MultiTurnEnv (its multi-turn API "
-                      "was removed in 0.4): pip install 'verifiers>=0.2,<0.4'")
+                      "was removed in 0.4): pip install 'gamelang[verifiers]'")
 
 from ..instances import load_instances
 from ..machine import Machine
