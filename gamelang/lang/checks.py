@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from pydantic import TypeAdapter, ValidationError
 
 from . import expr as ex
-from .builtins import builtin_types
+from .builtins import BUILTINS, builtin_types
 from .diagnostics import Diagnostics, SourcePos, did_you_mean
 from .evaluate import compile_expr
 from .flow import state_edges
@@ -60,7 +60,7 @@ from .spec import (
 )
 from .stategraph import check_graph
 from .templates import CompiledTemplate, TemplateProblem, compile_template
-from .typecheck import SCOPED_BUILTINS, Symbol, TypeChecker
+from .typecheck import _KIND_NAMES, SCOPED_BUILTINS, Symbol, TypeChecker
 from .types import (
     BOOL,
     FLOAT,
@@ -82,6 +82,9 @@ RUNTIME_BUILTINS: dict[str, Type] = builtin_types("episode")
 PLAYER_BUILTINS: dict[str, Type] = builtin_types("player")
 SCORE_BUILTINS: dict[str, Type] = builtin_types("score")
 RESERVED = set(RUNTIME_BUILTINS) | set(PLAYER_BUILTINS) | set(SCORE_BUILTINS) | {"main", "role", "tools"}
+#: What each reserved name is, for GL0033.
+RESERVED_DOCS = {**{b.name: b.doc for b in BUILTINS}, "main": "the main score of the score block",
+                 "role": "reserved by the interpreter", "tools": "the declared tools, in templates"}
 
 
 @dataclass
@@ -198,11 +201,14 @@ class Checker:
         for section, what in sections:
             for name in getattr(self.spec, section):
                 path = (section, name)
-                if name in self.functions or name in RESERVED or name in reserved_words:
-                    kind = ("a function" if name in self.functions else "a keyword" if name in reserved_words
-                            else "built in")
+                # a function name is free: calls and names never meet (`round(x)` is the function,
+                # `round` the game's name), and in templates the game's name hides the function
+                if name in RESERVED or name in reserved_words:
+                    kind = (f"a keyword (reserved: {', '.join(sorted(reserved_words))})" if name in reserved_words
+                            else f"a built-in name ({RESERVED_DOCS.get(name, 'see docs/language.md')})")
                     self.err(path, "GL0033", f"the {what} name '{name}' is {kind}",
-                             f"choose another name, such as '{name}_'", key=True)
+                             f"choose another name, such as '{name}_'; docs/language.md (Lexical structure) "
+                             "lists the reserved names", key=True)
                 elif name == "persona" and personas - {"persona"}:
                     self.err(path, "GL0033", f"the {what} name 'persona' is taken: in the templates of a role "
                                              f"with `persona FIELD`, `persona` is that field",
@@ -483,6 +489,14 @@ class Checker:
                 self.diags.add(display, pos, "GL0016", f"template uses undefined variable '{name}'",
                                did_you_mean(name, known) or "templates may use instance fields, constants, "
                                "variables, moves and the built-in counters")
+        for name in sorted(compiled.function_names & (set(scope) | set(extras))):  # the game's name hides it
+            self.used.add(("name", name))
+            if name in compiled.called:
+                lineno, col = _find_name(lines, name + "(")
+                kind = _KIND_NAMES.get(scope[name].kind, "name") if name in scope else "name"
+                self.diags.add(display, where.map(lineno, col, lineno, col + len(name) - 1), "GL0018",
+                               f"'{name}' is the game's {kind} here: in templates it hides the function {name}()",
+                               f"call {name}() in an expression (`set` a variable), or rename the declaration")
         types = {n: s.type for n, s in scope.items()} | extras
         for name, attr, lineno in compiled.fields:
             record = types.get(name)

@@ -450,6 +450,10 @@ class CompiledTemplate:
     #: For a template that is only text, names and `name.field`s: its pieces, rendered without
     #: Jinja's machinery (same text; anything unusual falls back to Jinja). None for the others.
     plain: tuple[tuple[int, str, str | None], ...] | None = None
+    #: Names of functions the template reads (a game's own name of that spelling hides the function
+    #: in templates), and those of them it calls.
+    function_names: frozenset[str] = frozenset()
+    called: frozenset[str] = frozenset()
 
     def render(self, context: dict[str, Any]) -> str:
         """Render with a fresh budget; raise :class:`RenderError` on any failure."""
@@ -576,5 +580,9 @@ def compile_template(source: str) -> CompiledTemplate:
         raise TemplateProblem("the template is nested too deeply") from None
     fields = tuple((n.node.name, n.attr, n.lineno) for n in tree.find_all(nodes.Getattr)
                    if isinstance(n.node, nodes.Name) and n.node.ctx == "load")
+    function_names = frozenset(n.name for n in tree.find_all(nodes.Name)
+                               if n.ctx == "load" and n.name in ALL_FUNCTIONS) - assigned
+    called = frozenset(c.node.name for c in tree.find_all(nodes.Call) if isinstance(c.node, nodes.Name))
     template = env.template_class.from_code(env, code, env.make_globals(None), None)
-    return CompiledTemplate(source, template, variables, fields, _plain_pieces(tree))
+    return CompiledTemplate(source, template, variables, fields, _plain_pieces(tree), function_names,
+                            called & function_names)

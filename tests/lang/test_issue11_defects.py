@@ -121,7 +121,7 @@ state s { ask a parse reply parse choice if reply.x == choice.x end win end lose
     assert play(compile_text(game, tmp_path), ["yes"]).outcome == "win"
     found = codes(game.replace("move choice", "move if").replace("parse choice", "parse if")
                   .replace("choice.x", "reply.x"), tmp_path)
-    assert found == ["GL0033 the move name 'if' is a keyword"]
+    assert found == ["GL0033 the move name 'if' is a keyword (reserved: and, false, for, if, in, not, or, true)"]
 
 
 def test_8_reference_players_read_the_conversation(tmp_path):
