@@ -75,8 +75,8 @@ CODES: dict[str, Code] = _catalogue(
     ("GL0019", "assignment-type", E, "A value of one type is stored where another is declared."),
     ("GL0020", "not-assignable", E, "`set` targets something that is not a variable."),
     ("GL0021", "invalid-regex", E,
-     "A regex (a move's, or the pattern of matches(), search(), find_all()) does not compile under the "
-     "linear-time engine."),
+     ("A regex (a move's, or the pattern of matches(), search(), find_all()) does not compile under the "
+      "linear-time engine.")),
     ("GL0022", "template-syntax", E, "A template is not valid Jinja2."),
     ("GL0023", "missing-file", E, "A file the game refers to does not exist."),
     ("GL0024", "invalid-type", E, "A type expression names an unknown type."),

@@ -13,6 +13,7 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any, Callable, Iterable
 
+from .moves import MoveError, compile_regex
 from .types import (
     ANY,
     BOOL,
@@ -468,8 +469,6 @@ MAX_PATTERN = 2_000
 @lru_cache(maxsize=64)
 def compiled_regex(pattern: str):
     """``pattern`` compiled under RE2 with the moves' bounds (linear time, bounded memory)."""
-    from .moves import MoveError, compile_regex  # moves imports the spec, which must not import this
-
     if not isinstance(pattern, str):
         raise EvalError("a regex must be a text")
     if len(pattern) > MAX_PATTERN:
