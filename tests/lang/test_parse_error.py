@@ -69,3 +69,24 @@ limits: {requests: 3}
 """
     loaded = load_spec_text(yaml, "g.game.yaml")
     assert not loaded.diags.has_errors, loaded.diags.items
+
+
+def test_a_state_reached_by_else_goto_reads_it(tmp_path):
+    game = """
+game g { version 1 }
+role a { intro "A number?" }
+move number by a = regex /^(?P<n>\\d+)$/ as { n: int }
+state ask_it {
+  ask a
+  parse number else goto explain
+  end win
+}
+state explain {
+  tell a "I could not read that ({{ parse_error }})."
+  goto ask_it
+}
+limits { requests 3 }
+"""
+    env = play(compile_text(game, tmp_path), ["many", "7"])
+    assert env.outcome == "win"
+    assert _asked(env)[1].startswith("I could not read that (") and _asked(env)[1] != "I could not read that ()."
