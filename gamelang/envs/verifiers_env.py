@@ -17,14 +17,16 @@ environment is a ``vf.MultiTurnEnv``:
 
     from gamelang.envs.verifiers_env import load_environment
     env = load_environment("taboo", role="guesser")
-    results = env.evaluate_sync(client, model="...", num_examples=5)
+    client = vf.OpenAIChatCompletionsClient(openai.AsyncOpenAI(base_url=URL, api_key=KEY))
+    results = env.evaluate_sync(client=client, model="...", num_examples=5)
 
 ``load_environment`` is also the entry point verifiers' own tools look for in an environment module.
 Written against verifiers' multi-turn API (``MultiTurnEnv``, ``env_response``, ``@vf.stop``,
 ``Rubric``) as version 0.3 has it (under ``verifiers.legacy``, answering as ``vf.*``): the
-``verifiers`` extra asks for ``>=0.3.1,<0.4``. Version 0.4 dropped that API for its ``verifiers.v1`` stack, whose harnesses run the model in a
-separate program prepared with ``uv``; it is not supported here (docs/integrations.md).
-``import gamelang`` never imports this module, and this module imports verifiers.
+``verifiers`` extra asks for ``>=0.3.1,<0.4``. Version 0.4 dropped that API for its ``verifiers.v1``
+stack, whose harnesses run the model in a separate program prepared with ``uv``; it is not
+supported here (docs/integrations.md).
+``import gamelang`` never imports this module (which imports verifiers).
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ from typing import Any, Mapping
 try:
     import verifiers as vf
     from datasets import Dataset
-    from verifiers.utils.message_utils import normalize_messages
 except ImportError as err:  # pragma: no cover - the message is the point
     raise ImportError("gamelang.envs.verifiers_env needs verifiers 0.3: "
                       "pip install 'gamelang[verifiers]'") from err
@@ -45,6 +46,8 @@ except ImportError as err:  # pragma: no cover - the message is the point
 if not hasattr(vf, "MultiTurnEnv"):  # pragma: no cover - verifiers >= 0.4
     raise ImportError(f"verifiers {getattr(vf, '__version__', '?')} has no MultiTurnEnv (its multi-turn API "
                       "was removed in 0.4): pip install 'gamelang[verifiers]'")
+
+from verifiers.utils.message_utils import normalize_messages  # after the version check
 
 from ..instances import load_instances
 from ..machine import Machine

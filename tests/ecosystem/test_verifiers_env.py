@@ -22,7 +22,7 @@ vf = pytest.importorskip("verifiers", reason="the `verifiers` extra is not insta
 if not hasattr(vf, "MultiTurnEnv"):
     pytest.skip(f"verifiers {vf.__version__} has no MultiTurnEnv (removed in 0.4)", allow_module_level=True)
 
-from gamelang.envs.verifiers_env import GameMultiTurnEnv, game_dataset, load_environment  # noqa: E402
+from gamelang.envs.verifiers_env import GameMultiTurnEnv, game_dataset, load_environment
 
 GAME = "taboo"
 ROLE = "describer"  # the describer is told the target word: each episode's opening is its own
