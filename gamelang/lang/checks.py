@@ -257,7 +257,10 @@ class Checker:
         if names - set(scope or {}):
             self.err(path, "GL0035", f"{what} must be a constant; it reads {', '.join(sorted(names))}")
             return _INVALID
+        reported = len(self.diags.items)
         got = self.typecheck(e, path, scope or {})
+        if len(self.diags.items) > reported:  # a type error (reported): never evaluated, `-"text"` would raise
+            return _INVALID
         if not got.fits(want):
             self.err(path, "GL0019", f"{what} is {got}, but the declared type is {want}")
             return _INVALID
