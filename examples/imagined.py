@@ -23,16 +23,16 @@ The steps, with the real gamelang APIs (each step prints the command line that d
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import random
-import shutil
 import sys
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+import train_sft as ex  # noqa: E402  (same folder) the training example's pipeline, table and command line
 GAME = "shapes"
 LEARNER = "listener"
 ORDINALS = ["first", "second", "third"]
@@ -104,15 +104,6 @@ def _imagined(plan: Plan, rng: random.Random, stage: str, prompt: str) -> str:
     return clue + f"\nlistener: ANSWER: {inst['colours'][pick]} {inst['shapes'][pick]}"
 
 
-def load_train_example():
-    """examples/train_sft.py as a module: its run, train, model and table helpers are reused here."""
-    spec = importlib.util.spec_from_file_location("train_sft_example", HERE / "train_sft.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def imagine(out: Path, plan: Plan) -> Path:
     from gamelang.compiler import compile_file
     from gamelang.registry import resolve_game
@@ -156,18 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("runs/imagined-example"), help="Working folder (replaced).")
     parser.add_argument("--quick", action="store_true", help="A few dialogues and steps: checks the pipeline only.")
-    for f in fields(Plan):
-        kind = float if "float" in str(f.type) else int
-        parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=None, metavar=f.name.upper())
+    ex.add_plan_options(parser, Plan)
     args = parser.parse_args(argv)
-    plan = quick_plan() if args.quick else Plan()
-    for f in fields(Plan):
-        if getattr(args, f.name) is not None:
-            setattr(plan, f.name, getattr(args, f.name))
-    if args.out.exists():
-        shutil.rmtree(args.out)
-    args.out.mkdir(parents=True)
-    ex = load_train_example()
+    plan = ex.chosen_plan(args, quick_plan() if args.quick else Plan())
+    ex.fresh_folder(args.out)
     ex.LEARNER = LEARNER
     sizes = ex.Plan(test_episodes=plan.test_episodes, hidden_size=plan.hidden_size, layers=plan.layers,
                     vocab_size=plan.vocab_size)

@@ -32,17 +32,18 @@ JOSH. The full run's figures are in examples/README.md.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import random
 import re
 import shutil
 import sys
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+import train_sft as ex  # noqa: E402  (same folder) the training example's pipeline, table and command line
 LEARNER = "clerk"
 NEEDS = ["write", "cut", "drink", "light", "sweep", "dig", "sew", "tie", "measure", "sit"]
 ITEMS = ["pen", "knife", "cup", "lamp", "broom", "spade", "needle", "string", "ruler", "chair"]
@@ -110,15 +111,6 @@ def noisy_teacher(plan: Plan):
             return f"FETCH: {item}"
 
     return NoisyTeacher()
-
-
-def load_train_example():
-    """examples/train_sft.py as a module: its run, export, train, model and table helpers are reused."""
-    spec = importlib.util.spec_from_file_location("train_sft_example", HERE / "train_sft.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 class Josh:
@@ -273,19 +265,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse-seed", type=Path, default=None, metavar="DIR",
                         help="Take the teacher episodes and the base and seed models from the --out folder of an "
                              "earlier run (with the same model sizes) instead of making them again.")
-    for f in fields(Plan):
-        kind = {"float": float, "str": str}.get(str(f.type), int)
-        parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=None, metavar=f.name.upper())
+    ex.add_plan_options(parser, Plan)
     args = parser.parse_args(argv)
-    plan = quick_plan() if args.quick else Plan()
-    for f in fields(Plan):
-        if getattr(args, f.name) is not None:
-            setattr(plan, f.name, getattr(args, f.name))
-    if args.out.exists():
-        shutil.rmtree(args.out)
-    args.out.mkdir(parents=True)
+    plan = ex.chosen_plan(args, quick_plan() if args.quick else Plan())
+    ex.fresh_folder(args.out)
     (args.out / "plan.json").write_text(json.dumps(plan.__dict__, indent=2) + "\n")
-    ex = load_train_example()
     ex.GAME, ex.LEARNER = str(game_path()), LEARNER
     start = time.perf_counter()
     try:

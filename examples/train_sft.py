@@ -289,6 +289,34 @@ def render(rows: list[tuple[str, dict | None, dict | None]]) -> str:
     return "\n".join(out)
 
 
+# -- the command line, shared with the other measured examples (josh.py, imagined.py) -------------
+
+
+def add_plan_options(parser: argparse.ArgumentParser, plan_type: type) -> None:
+    """One option per field of the plan dataclass (``sft_steps`` -> ``--sft-steps 800``); unset: the plan's value."""
+    kinds = {"int": int, "float": float, "bool": _yes_no, "str": str}
+    for f in fields(plan_type):
+        kind = kinds.get(str(f.type).split(" ")[0], int)
+        parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=None, metavar=f.name.upper(),
+                            help=f"(default {getattr(plan_type, f.name, None)})")
+
+
+def chosen_plan(args: argparse.Namespace, plan):
+    """``plan`` with the sizes given on the command line (options made by :func:`add_plan_options`)."""
+    for f in fields(plan):
+        value = getattr(args, f.name)
+        if value is not None:
+            setattr(plan, f.name, value)
+    return plan
+
+
+def fresh_folder(out: Path) -> None:
+    """The working folder, emptied: an example's run always starts afresh."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+
+
 def _yes_no(text: str) -> bool:
     if text.lower() in ("1", "yes", "true", "on"):
         return True
@@ -301,19 +329,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("runs/train-example"), help="Working folder (replaced).")
     parser.add_argument("--quick", action="store_true", help="A few instances and steps: checks the pipeline only.")
-    for f in fields(Plan):  # every size can be changed from the command line, e.g. --sft-steps 800
-        kind = {"int": int, "float": float, "bool": _yes_no}.get(str(f.type).split(" ")[0], int)
-        parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=None, metavar=f.name.upper(),
-                            help=f"(default {getattr(Plan, f.name, None)})")
+    add_plan_options(parser, Plan)
     args = parser.parse_args(argv)
-    plan = quick_plan() if args.quick else Plan()
-    for f in fields(Plan):
-        value = getattr(args, f.name)
-        if value is not None:
-            setattr(plan, f.name, value)
-    if args.out.exists():
-        shutil.rmtree(args.out)
-    args.out.mkdir(parents=True)
+    plan = chosen_plan(args, quick_plan() if args.quick else Plan())
+    fresh_folder(args.out)
     (args.out / "plan.json").write_text(json.dumps(plan.__dict__, indent=2) + "\n")
     start = time.perf_counter()
     try:
