@@ -30,9 +30,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+import train_sft as ex  # the training example in this folder: its pipeline, table and command line
 
-import train_sft as ex  # noqa: E402  (same folder) the training example's pipeline, table and command line
 GAME = "shapes"
 LEARNER = "listener"
 ORDINALS = ["first", "second", "third"]
