@@ -1,7 +1,7 @@
 """`gamelang merge`, `gamelang serve` and `gamelang lsp`: runs over machines, remote play, editors.
 
 Registered on the `app` of gamelang/cli.py when it is imported. Each command imports what it
-needs when it runs (pygls only for `lsp`), so `gamelang --help` stays light. docs/ecosystem.md.
+needs when it runs (pygls only for `lsp`), so `gamelang --help` stays light. docs/integrations.md and docs/editors.md.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def serve(
     max_episodes: Optional[int] = typer.Option(None, min=1, help="Episodes started in all, then /reset answers 429."),
     max_body: int = typer.Option(1_000_000, min=1024, help="Largest request body in bytes."),
 ) -> None:
-    """Serve one role of a game over HTTP with OpenEnv's reset/step protocol (docs/ecosystem.md)."""
+    """Serve one role of a game over HTTP with OpenEnv's reset/step protocol (docs/integrations.md)."""
     import ipaddress
 
     from .cli import load_machine_or_exit

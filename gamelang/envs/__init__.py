@@ -1,9 +1,11 @@
-"""Games as environments for other RL stacks: Gymnasium, PettingZoo, and a reset/step HTTP server.
+"""Games as environments for other RL stacks: Gymnasium, PettingZoo, TRL, verifiers, and a reset/step HTTP server.
 
-Thin adapters over the rollout engine (docs/ecosystem.md). Nothing here is imported by
+Thin adapters over the rollout engine (docs/integrations.md). Nothing here is imported by
 ``import gamelang``, and each adapter imports its library only when it is used::
 
     from gamelang.envs import GameGymEnv, GameAECEnv   # needs the `gym` / `pettingzoo` extras
+    from gamelang.envs.trl import environment_factory   # GRPOTrainer(environment_factory=...)
+    from gamelang.envs.verifiers_env import load_environment  # needs the `verifiers` extra
 """
 
 from __future__ import annotations

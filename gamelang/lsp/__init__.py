@@ -1,4 +1,4 @@
-"""`gamelang lsp`: a language server for .game files (docs/ecosystem.md).
+"""`gamelang lsp`: a language server for .game files (docs/editors.md).
 
 :mod:`gamelang.lsp.analysis` is what the server knows (diagnostics from the compiler, declared
 names, words at positions), free of any LSP library; :mod:`gamelang.lsp.server` speaks the
