@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 GAMES = sorted(p.parent.name for p in (ROOT / "games").glob("*/*.game") if p.stem == p.parent.name)
 WRITERS = [(g, s) for g in GAMES for s in ("make_instances.py", "convert_instances.py") if (ROOT / "games" / g / s).exists()]
 GOLDEN = sorted(_goal.GOLDEN.glob("*.json"))
+CLEMBENCH_DATA = ROOT.parent / "shared" / "data" / "clembench"  # where every convert_instances.py reads by default
 TESTED = sorted(p.stem.removeprefix("test_") for p in Path(__file__).parent.glob("test_*.py"))
 
 
@@ -107,6 +108,9 @@ def test_compiles_without_a_diagnostic_and_loads_its_instances(game):
 @pytest.mark.parametrize("game, script", WRITERS, ids=[g for g, _ in WRITERS])
 def test_the_instances_file_is_what_the_script_writes(game, script, tmp_path):
     folder = ROOT / "games" / game
+    if script == "convert_instances.py" and not CLEMBENCH_DATA.is_dir():
+        # the converters read clembench's published instances beside the checkout (../shared/data/clembench)
+        pytest.skip(f"clembench's instance data is not at {CLEMBENCH_DATA}")
     subprocess.run([sys.executable, str(folder / script), "--out", str(tmp_path / "instances.jsonl")], check=True,
                    capture_output=True)
     assert (tmp_path / "instances.jsonl").read_bytes() == (folder / "instances.jsonl").read_bytes()
