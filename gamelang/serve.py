@@ -214,6 +214,9 @@ def make_handler(service: GameService) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
+            if self.close_connection:
+                # say so: a client that believes the connection reusable sends its next request into a closed socket
+                self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(data)
 
