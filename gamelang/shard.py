@@ -104,7 +104,7 @@ def merge_runs(folders: list[Path], out: Path, allow_partial: bool = False) -> M
     that already holds episodes. Missing shards or episodes are reported; with ``allow_partial``
     False, missing shards are an error. Episodes held by two shards are reported and kept once.
     """
-    from .runtime.runfolder import EPISODES_FILE, RunWriter, episode_key, read_run
+    from .runtime.runfolder import EPISODES_FILE, RunWriter, read_run
 
     if not folders:
         raise ShardError("name the shard folders to merge")
