@@ -12,14 +12,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-KEYWORDS = (
-    "game", "import", "use", "from", "instance", "instances", "experiment", "role", "template", "const", "var",
-    "move", "tool", "state", "score", "player", "limits", "system", "intro", "persona", "description", "file",
-    "by", "id", "ask", "parse", "check", "set", "tell", "result", "reward", "goto", "end", "for", "in", "if",
-    "else", "reprompt", "then", "once", "to", "regex", "choice", "json", "each", "match", "line", "item",
-    "count", "as", "win", "lose", "abort", "main", "metric", "reply", "on_limit", "and", "or", "not", "true",
-    "false",
-)
+
+def keywords() -> tuple[str, ...]:
+    """The words the grammar reserves, read from the parser itself (a list kept here would drift)."""
+    from gamelang.lang.parser import keywords as grammar_keywords
+
+    return tuple(sorted(grammar_keywords()))
+
 
 #: keyword -> what the name after it declares
 DECLARING = {"state": "state", "role": "role", "var": "variable", "const": "constant", "move": "move",
@@ -257,7 +256,7 @@ def occurrences(text: str, decl: Declaration) -> list[Span]:
 
 def rename_edits(text: str, line: int, character: int, new_name: str) -> list[Span] | None:
     """The spans to replace to rename the name at a position, or None if there is nothing to rename."""
-    if not _NAME_AT_START.match(new_name) or new_name in KEYWORDS:
+    if not _NAME_AT_START.match(new_name) or new_name in keywords():
         raise ValueError(f"'{new_name}' is not a name a game can declare")
     if new_name in function_names():
         raise ValueError(f"'{new_name}' is a function of the language; choose another name")

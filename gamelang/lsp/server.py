@@ -88,7 +88,7 @@ def create_server() -> LanguageServer:
         for decl in analysis.declarations(text):
             items.setdefault(decl.name, types.CompletionItem(label=decl.name, kind=KIND_ICONS[decl.kind],
                                                              detail=f"{decl.kind}: {decl.detail}"))
-        for word in analysis.KEYWORDS:
+        for word in analysis.keywords():
             items.setdefault(word, types.CompletionItem(label=word, kind=types.CompletionItemKind.Keyword))
         for name in analysis.function_names():
             items.setdefault(name, types.CompletionItem(label=name, kind=types.CompletionItemKind.Function,

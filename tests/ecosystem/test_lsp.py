@@ -134,7 +134,7 @@ def test_completion_offers_keywords_and_every_kind_of_name():
     assert "id" not in kinds  # `instances ... by experiment id game_id` declares nothing
     masked = analysis.blank('role r { intro """state fake"""  # state other\n}\nmove m by r = regex /state x/\n')
     assert "fake" not in masked and "other" not in masked and "state x" not in masked
-    assert {"state", "goto", "reprompt", "regex"} <= set(analysis.KEYWORDS)
+    assert {"state", "goto", "reprompt", "regex", "probe", "import"} <= set(analysis.keywords())
 
 
 def test_diagnostics_have_ranges_on_the_word():
