@@ -322,10 +322,7 @@ def _shorten(text: str, width: int = 40) -> str:
 
 def _json_array(reply: str) -> tuple[list, str | None]:
     """The JSON list a reply holds (bare, or in a ```json fence), or why there is none."""
-    text = reply.strip()
-    if text.startswith("```"):
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-        text = text.rsplit("```", 1)[0]
+    text = _unfenced(reply)
     start, end = text.find("["), text.rfind("]")
     if start < 0 or end < start:
         return [], "the reply holds no JSON list"
@@ -338,11 +335,17 @@ def _json_array(reply: str) -> tuple[list, str | None]:
     return data, None
 
 
-def _json_object_text(reply: str) -> str | None:
+def _unfenced(reply: str) -> str:
+    """The reply without a surrounding ``` fence (```json ... ```), stripped."""
     text = reply.strip()
     if text.startswith("```"):
         text = text.split("\n", 1)[1] if "\n" in text else ""
         text = text.rsplit("```", 1)[0]
+    return text
+
+
+def _json_object_text(reply: str) -> str | None:
+    text = _unfenced(reply)
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end < start:
         return None
