@@ -37,16 +37,9 @@ def compile_text(text: str, folder: Path, name: str = "g.game"):
 def play(machine, replies: list[str], data: dict | None = None, seed: int = 0):
     """Play one episode of ``machine`` with the given replies (whoever is asked); return the env."""
     from gamelang.instances import make_instance
-    from gamelang.runtime.episode import GameEnv
+    from tests.helpers.episodes import play_replies
 
-    env = GameEnv(machine)
-    turn = env.reset(make_instance(machine, data or {}, 0), seed)
-    replies = list(replies)
-    while not turn.done:
-        assert replies, f"the game asked {turn.role} for more replies than given"
-        turn = env.step(replies.pop(0))
-    assert not replies, f"{len(replies)} replies were not used"
-    return env
+    return play_replies(machine, make_instance(machine, data or {}, 0), replies, seed)
 
 
 @pytest.fixture(scope="session")

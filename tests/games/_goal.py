@@ -14,6 +14,7 @@ from gamelang.compiler import compile_file
 from gamelang.instances import Instance, load_instances
 from gamelang.registry import resolve_game
 from gamelang.runtime.episode import GameEnv
+from tests.helpers.episodes import play_replies
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -35,14 +36,7 @@ def instance(game: str, instance_id: str):
 
 def play_instance(game: str, inst: Instance, replies: list[str], seed: int = 0) -> GameEnv:
     """Play the replies (to whichever role is asked) on one instance; every reply must be used."""
-    env = GameEnv(machine(game))
-    turn = env.reset(inst, seed)
-    replies = list(replies)
-    while not turn.done:
-        assert replies, f"the game asked {turn.role} for more replies than given"
-        turn = env.step(replies.pop(0))
-    assert not replies, f"{len(replies)} replies were not used"
-    return env
+    return play_replies(machine(game), inst, replies, seed)
 
 
 def play(game: str, replies: list[str], instance_id: str, seed: int = 0) -> GameEnv:
