@@ -288,56 +288,64 @@ class GameEnv:
         return self._turn()
 
     def _run(self) -> None:
-        """Run instructions until the episode asks a role or ends."""
-        m = self.machine
+        """Run instructions until the episode asks a role or ends (see :data:`OP_HANDLERS`)."""
         s = self.state
+        states = self.machine.states
+        handlers = OP_HANDLERS
         while not s.done:
-            op = m.states[s.current].ops[s.pc]
-            kind = type(op)
-            if kind is AskOp:
-                if self._ask(op):
-                    return
-            elif kind is ParseOp:
-                self._parse(op)
-            elif kind is CheckOp:
-                ok = self._eval(op.cond, op.line, op.text)
-                self._emit({"type": "check", "expr": op.text, "ok": bool(ok), "line": op.line})
-                if ok:
-                    s.pc += 1
-                else:
-                    self._failure(op.failure, f"check failed: {op.text}", op.line, self._last_asked_role())
-            elif kind is SetOp:
-                value = self._eval(op.value, op.line, op.text)
-                self._bind(op.var, value)
-                self._emit({"type": "set", "var": op.var, "value": value})
-                s.pc += 1
-            elif kind is TellOp:
-                text = self._render(op.message, op.line)
-                self._tell(op.role, text)
-                s.pc += 1
-            elif kind is RewardOp:
-                self._reward(op)
-                s.pc += 1
-            elif kind is ResultOp:
-                self._tool_result(op)
-                s.pc += 1
-            elif kind is JumpUnlessOp:
-                s.pc = s.pc + 1 if self._eval(op.cond, op.line, op.text) else op.target
-            elif kind is JumpOp:
-                s.pc = op.target
-            elif kind is ForStartOp:
-                items = self._eval(op.items, op.line, op.text)
-                self._bind(op.key, (items, 0))  # a new tuple each step: forks share the old one
-                s.pc += 1
-            elif kind is ForNextOp:
-                self._for_next(op)
-            elif kind is GotoOp:
-                self._goto(op.state)
-            elif kind is EndOp:
-                reason = self._render(op.reason, op.line) if op.reason is not None else None
-                self._end(op.outcome, reason)
-            else:  # pragma: no cover - the compiler emits no other ops
+            op = states[s.current].ops[s.pc]
+            handler = handlers.get(type(op))
+            if handler is None:  # pragma: no cover - the compiler emits no other ops
                 raise GameRuntimeError(f"unknown instruction {op!r}")
+            if handler(self, op):  # a handler returns True when the episode waits for a reply
+                return
+
+    # The handlers of the instructions: each runs one op and moves the program counter (or ends the
+    # episode); only _ask returns True, when a role must reply.
+    def _check(self, op: CheckOp) -> None:
+        ok = self._eval(op.cond, op.line, op.text)
+        self._emit({"type": "check", "expr": op.text, "ok": bool(ok), "line": op.line})
+        if ok:
+            self.state.pc += 1
+        else:
+            self._failure(op.failure, f"check failed: {op.text}", op.line, self._last_asked_role())
+
+    def _set(self, op: SetOp) -> None:
+        value = self._eval(op.value, op.line, op.text)
+        self.state.bindings[op.var] = self.env[op.var] = value
+        self._emit({"type": "set", "var": op.var, "value": value})
+        self.state.pc += 1
+
+    def _tell_op(self, op: TellOp) -> None:
+        self._tell(op.role, self._render(op.message, op.line))
+        self.state.pc += 1
+
+    def _reward_op(self, op: RewardOp) -> None:
+        self._reward(op)
+        self.state.pc += 1
+
+    def _result_op(self, op: ResultOp) -> None:
+        self._tool_result(op)
+        self.state.pc += 1
+
+    def _jump_unless(self, op: JumpUnlessOp) -> None:
+        s = self.state
+        s.pc = s.pc + 1 if self._eval(op.cond, op.line, op.text) else op.target
+
+    def _jump(self, op: JumpOp) -> None:
+        self.state.pc = op.target
+
+    def _for_start(self, op: ForStartOp) -> None:
+        items = self._eval(op.items, op.line, op.text)
+        self._bind(op.key, (items, 0))  # a new tuple each step: forks share the old one
+        self.state.pc += 1
+
+    def _goto_op(self, op: GotoOp) -> None:
+        self._goto(op.state)
+
+    def _end_op(self, op: EndOp) -> None:
+        reason = self._render(op.reason, op.line) if op.reason is not None else None
+        self._end(op.outcome, reason)
 
     def _ask(self, op: AskOp) -> bool:
         """Send the role its pending message and wait; False if a limit ended the episode."""
@@ -686,3 +694,23 @@ class GameEnv:
             "started": s.started,
             "duration_s": round((s.ended or time.time()) - s.started, 4),
         }
+
+
+#: The interpreter's dispatch table: each instruction class of :mod:`gamelang.machine` and the
+#: :class:`GameEnv` method that runs it, ``handler(env, op)``; a handler returns True when the
+#: episode must wait for a reply. A new op class needs an entry here (a test checks every one has).
+OP_HANDLERS: dict[type, Callable[[GameEnv, Any], bool | None]] = {
+    AskOp: GameEnv._ask,
+    ParseOp: GameEnv._parse,
+    CheckOp: GameEnv._check,
+    SetOp: GameEnv._set,
+    TellOp: GameEnv._tell_op,
+    RewardOp: GameEnv._reward_op,
+    ResultOp: GameEnv._result_op,
+    JumpUnlessOp: GameEnv._jump_unless,
+    JumpOp: GameEnv._jump,
+    ForStartOp: GameEnv._for_start,
+    ForNextOp: GameEnv._for_next,
+    GotoOp: GameEnv._goto_op,
+    EndOp: GameEnv._end_op,
+}
