@@ -57,6 +57,34 @@ def compile_regex(pattern: str, flags: str = ""):
         raise MoveError(f"regex does not compile under RE2: {message}") from None
 
 
+#: RE2's matcher itself, under its Python wrapper: the wrapper's ``search`` maps byte offsets to
+#: character offsets through a generator, a dict and a Match object on every call, which cost
+#: most of a short reply's parse. None where the wrapper does not have these names.
+_RE2_UNANCHORED = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
+_NO_SPAN = (-1, -1)
+
+
+def search_groups(regex: Any, text: str, numbers: tuple[int, ...]) -> list[str | None] | None:
+    """The texts of groups ``numbers`` in the first match of ``regex`` (compiled by
+    :func:`compile_regex`) in ``text``, None for a group that took no part; None if nothing matches.
+
+    Same answer as ``regex.search(text)`` and ``m.group(n)``, still RE2 (linear time): RE2 is called
+    on the UTF-8 bytes directly and the groups are cut from them (from ``text`` itself when it is
+    ASCII, where byte and character offsets are the same).
+    """
+    matcher = getattr(regex, "_regexp", None)
+    if matcher is None or _RE2_UNANCHORED is None:  # another wrapper version: its public API
+        m = regex.search(text)
+        return None if m is None else [m.group(n) for n in numbers]
+    data = text.encode("utf-8")
+    spans = matcher.Match(_RE2_UNANCHORED, data, 0, len(data))
+    if spans[0] == _NO_SPAN:
+        return None
+    if len(data) == len(text):
+        return [None if spans[n] == _NO_SPAN else text[spans[n][0]:spans[n][1]] for n in numbers]
+    return [None if spans[n] == _NO_SPAN else data[spans[n][0]:spans[n][1]].decode("utf-8") for n in numbers]
+
+
 def move_type(move: Move, tools: dict[str, Tool] | None = None) -> Type:
     """The type a move parses into (used by the type checker): a record, or a list of records."""
     record = record_type(move, tools)
@@ -116,6 +144,9 @@ class MoveParser:
             # group numbers, found once: re2 looks a group name up by rebuilding its name table
             index = self.regex.groupindex
             self.group_numbers = {n: index.get(n, n) for n in self.groups}
+            self.numbers = tuple(self.group_numbers[n] for n in self.groups)
+            # (name, type) of each field, and whether it is text (kept as matched, no conversion)
+            self.converted = tuple((n, t, t == STR) for n, t in self.record.fields)
         elif self.kind == "choice":
             self.options = {o.strip().lower(): (o, i) for i, o in enumerate(move.choice or [])}
         else:
@@ -135,6 +166,8 @@ class MoveParser:
         """Parse one reply."""
         if self.move.each is not None:
             return self._parse_each(reply)
+        if self.kind == "regex":  # the common case, without a further call
+            return self._parse_regex(reply)
         return self._parse_one(reply)
 
     def _parse_one(self, reply: str) -> ParseResult:
@@ -249,10 +282,19 @@ class MoveParser:
         return ParseResult(True, record)
 
     def _parse_regex(self, reply: str) -> ParseResult:
-        m = self.regex.search(reply.strip())
-        if m is None:
+        texts = search_groups(self.regex, reply.strip(), self.numbers)
+        if texts is None:
             return ParseResult(False, error=f"the reply does not match {self.describe()}")
-        return self._record(m)
+        record: dict[str, Any] = {}
+        for (name, t, is_text), text in zip(self.converted, texts):
+            if is_text:
+                record[name] = text or ""
+                continue
+            try:
+                record[name] = _convert(text or "", t)
+            except ValueError:
+                return ParseResult(False, error=f"group '{name}' is {text or ''!r}, not a {t}")
+        return ParseResult(True, record)
 
     def _record(self, m: Any) -> ParseResult:
         record: dict[str, Any] = {}
