@@ -366,15 +366,27 @@ def _contains_any(s, needles):
 def _mentions_any(text, words, ignore=()):
     skip = _lowered_set(ignore) if isinstance(ignore, list) else frozenset(w.lower() for w in ignore)
     stems = set(_normalised_stems(text, skip))
+    phrase = None  # the text's stems joined, stop words kept: made once, if a word has several
     for w in words:
-        target = _normalised_stems(w)
+        target = _word_stems(w)
         if not target:
             continue
-        if len(target) == 1 and target[0] in stems:
-            return True
-        if len(target) > 1 and " ".join(target) in " ".join(_normalised_stems(text)):
+        if len(target) == 1:
+            if target[0] in stems:
+                return True
+            continue
+        if phrase is None:
+            phrase = " ".join(_normalised_stems(text))
+        if " ".join(target) in phrase:
             return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def _word_stems(word: str) -> tuple[str, ...]:
+    """The stems of a word (or phrase) to look for: the same few words come back at every turn
+    (an instance's target and related words), so they are stemmed once."""
+    return tuple(_normalised_stems(word))
 
 
 @builtin("edit_distance", "str, str -> int", doc="Levenshtein distance between two texts (each at most 1000 characters).")
