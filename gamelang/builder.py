@@ -13,55 +13,33 @@ from .lang.evaluate import compile_expr
 from .lang.loader import LoadedSpec
 from .lang.spec import (
     AbortFailure,
-    Ask,
-    Check,
-    End,
-    ForEach,
-    Goto,
     GotoFailure,
-    If,
     LoseFailure,
-    Parse,
     Reprompt,
-    Result,
-    Reward,
-    SetVar,
     Statement,
-    Tell,
     Template,
     TemplateFile,
     TemplateRef,
 )
+from .lang.statements import kind_of
 from .lang.templates import CompiledTemplate, compile_template
 from .lang.types import RecordT
 from .machine import (
     DEFAULT_LIMITS,
-    AskOp,
-    CheckOp,
-    EndOp,
     FailureOp,
-    ForNextOp,
-    ForStartOp,
-    GotoOp,
     InstanceSource,
-    JumpOp,
-    JumpUnlessOp,
     Limits,
     Machine,
     Op,
-    ParseOp,
-    ResultOp,
-    RewardOp,
     RoleInfo,
     ScriptedPlayer,
-    SetOp,
     StateCode,
-    TellOp,
 )
 
 
-class _StateCompiler:
-    """Compiles the statements of one state into ops."""
+class StateCompiler:
+    """Compiles the statements of one state into ops; each statement kind's ``lower`` hook
+    (gamelang/lang/statements.py) appends its own."""
 
     def __init__(self, builder: "MachineBuilder", state: str) -> None:
         self.b, self.state = builder, state
@@ -73,65 +51,9 @@ class _StateCompiler:
     def block(self, body: list[Statement], path: tuple) -> bool:
         """Compile a list of statements; True if every path through it leaves the state."""
         for i, stmt in enumerate(body):
-            if self.statement(stmt, path + (i,)):
+            if kind_of(stmt).lower(self, stmt, path + (i,), self.line(path + (i,))):
                 return True  # later statements are unreachable (the checker warned)
         return False
-
-    def statement(self, stmt: Statement, path: tuple) -> bool:
-        line = self.line(path)
-        b = self.b
-        if isinstance(stmt, Ask):
-            self.ops.append(AskOp(line, stmt.ask, b.template(stmt.message), stmt.probe))
-        elif isinstance(stmt, Parse):
-            self.ops.append(ParseOp(line, stmt.parse, b.failure(stmt.otherwise)))
-        elif isinstance(stmt, Check):
-            self.ops.append(CheckOp(line, compile_expr(stmt.check), ex.unparse(stmt.check), b.failure(stmt.otherwise)))
-        elif isinstance(stmt, SetVar):
-            self.ops.append(SetOp(line, stmt.var, compile_expr(stmt.to), ex.unparse(stmt.to)))
-        elif isinstance(stmt, Tell):
-            self.ops.append(TellOp(line, stmt.tell, b.template(stmt.message)))
-        elif isinstance(stmt, Result):
-            self.ops.append(ResultOp(line, stmt.result, b.spec.moves[stmt.result].by, b.template(stmt.message)))
-        elif isinstance(stmt, Reward):
-            self.ops.append(RewardOp(line, compile_expr(stmt.reward), stmt.to, ex.unparse(stmt.reward),
-                                     f"{self.state}:{line}",
-                                     compile_expr(stmt.once) if stmt.once is not None else None))
-        elif isinstance(stmt, Goto):
-            self.ops.append(GotoOp(line, stmt.goto))
-            return True
-        elif isinstance(stmt, End):
-            self.ops.append(EndOp(line, stmt.end, b.inline(stmt.reason)))
-            return True
-        elif isinstance(stmt, If):
-            return self.if_statement(stmt, path, line)
-        elif isinstance(stmt, ForEach):
-            self.for_loop(stmt, path, line)
-        return False
-
-    def for_loop(self, stmt: ForEach, path: tuple, line: int) -> None:
-        key = f"for#{line}#{len(self.ops)}"  # not a name a game can write: never clashes
-        self.ops.append(ForStartOp(line, key, compile_expr(stmt.items), ex.unparse(stmt.items)))
-        next_index = len(self.ops)
-        self.ops.append(JumpOp(line, -1))  # placeholder, patched below
-        if not self.block(stmt.body, path + ("do",)):
-            self.ops.append(JumpOp(line, next_index))
-        self.ops[next_index] = ForNextOp(line, key, stmt.var, len(self.ops))
-
-    def if_statement(self, stmt: If, path: tuple, line: int) -> bool:
-        jump_index = len(self.ops)
-        self.ops.append(JumpOp(line, -1))  # placeholder, patched below
-        then_leaves = self.block(stmt.then, path + ("then",))
-        skip_index = None
-        if not then_leaves and stmt.otherwise:
-            skip_index = len(self.ops)
-            self.ops.append(JumpOp(line, -1))
-        else_start = len(self.ops)
-        else_leaves = self.block(stmt.otherwise, path + ("else",)) if stmt.otherwise else False
-        end = len(self.ops)
-        self.ops[jump_index] = JumpUnlessOp(line, compile_expr(stmt.cond), else_start, ex.unparse(stmt.cond))
-        if skip_index is not None:
-            self.ops[skip_index] = JumpOp(line, end)
-        return then_leaves and else_leaves
 
 
 class MachineBuilder:
@@ -177,7 +99,7 @@ class MachineBuilder:
         spec = self.spec
         states: dict[str, StateCode] = {}
         for name, body in spec.states.items():
-            sc = _StateCompiler(self, name)
+            sc = StateCompiler(self, name)
             sc.block(body, ("states", name))
             states[name] = StateCode(name, sc.ops, self.loaded.smap.key(("states", name)).line)
         limits = spec.limits

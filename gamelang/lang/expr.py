@@ -206,6 +206,18 @@ def unparse(e: Expr, parent: int = 0) -> str:
     raise TypeError(f"not an expression: {e!r}")
 
 
+def negated(cond: Expr) -> Expr:
+    """`not cond`, without a double negation (`a == b` becomes `a != b`)."""
+    if isinstance(cond, Unary) and cond.op == "not":
+        return cond.operand
+    if isinstance(cond, Binary) and cond.op in _OPPOSITE:
+        return Binary(_OPPOSITE[cond.op], cond.left, cond.right)
+    return Unary("not", cond)
+
+
+_OPPOSITE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">", "in": "not in", "not in": "in"}
+
+
 def _quote(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
 

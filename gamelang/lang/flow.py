@@ -9,22 +9,14 @@ edges of :func:`edges`; `gamelang graph` draws all of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from . import expr as ex
-from .spec import (
-    Check,
-    End,
-    ForEach,
-    GameSpec,
-    Goto,
-    GotoFailure,
-    If,
-    LoseFailure,
-    Parse,
-    Reprompt,
-    Statement,
-)
+from .spec import GameSpec, GotoFailure, LoseFailure, Reprompt, Statement
+from .statements import kind_of, leaves
+
+__all__ = ["OUTCOMES", "Edge", "StateWalk", "edges", "leaves", "state_edges"]
 
 OUTCOMES = ("win", "lose", "abort")
 
@@ -55,79 +47,51 @@ def edges(spec: GameSpec) -> list[Edge]:
 
 def state_edges(state: str, body: list[Statement]) -> list[Edge]:
     """The transitions of one state, in the order of its statements."""
-    out: list[Edge] = []
-    _walk(state, body, [], out)
-    return out
+    walk = StateWalk(state)
+    walk.walk(body, [])
+    return walk.out
 
 
-def _walk(state: str, body: list[Statement], guards: list[ex.Expr], out: list[Edge]) -> None:
-    for stmt in body:
-        label = _conjunction(guards)
-        if isinstance(stmt, Goto):
-            out.append(Edge(state, stmt.goto, label))
-            return
-        if isinstance(stmt, End):
-            out.append(Edge(state, stmt.end, label, True))
-            return
-        if isinstance(stmt, (Parse, Check)):
-            what = f"parse {stmt.parse} fails" if isinstance(stmt, Parse) else ex.unparse(_negated(stmt.check))
-            if guards:  # the failure happens only on the path the guards describe
-                what = (_conjunction(guards + [ex.Name("PARSE_FAILS")]).replace("PARSE_FAILS", what)
-                        if isinstance(stmt, Parse) else _conjunction(guards + [_negated(stmt.check)]))
-            failure = stmt.otherwise
-            if isinstance(failure, GotoFailure):
-                out.append(Edge(state, failure.goto, what))
-            elif isinstance(failure, Reprompt):
-                out.append(Edge(state, state, f"{what}: reprompt (at most {failure.reprompt})", reprompt=True))
-                kind = "lose" if isinstance(failure.then, LoseFailure) else "abort"
-                out.append(Edge(state, kind, f"{what} {failure.reprompt + 1} times", True))
-            else:
-                kind = "lose" if isinstance(failure, LoseFailure) else "abort"
-                out.append(Edge(state, kind, what, True))
-            if isinstance(stmt, Check):  # what follows runs only when the check held
-                guards = guards + [stmt.check]
-        if isinstance(stmt, ForEach):  # the body's exits, for some item; the loop may also run no time
-            _walk(state, stmt.body, guards + [ex.Binary("in", ex.Name(stmt.var), stmt.items)], out)
-        if isinstance(stmt, If):
-            _walk(state, stmt.then, guards + [stmt.cond], out)
-            _walk(state, stmt.otherwise, guards + [_negated(stmt.cond)], out)
-            then_leaves, else_leaves = leaves(stmt.then), leaves(stmt.otherwise)
-            if then_leaves and else_leaves:
+@dataclass
+class StateWalk:
+    """The edges found so far in one state; each statement kind's ``edges`` hook
+    (gamelang/lang/statements.py) adds its own and says under which guards what follows runs."""
+
+    state: str
+    out: list[Edge] = field(default_factory=list)
+
+    def walk(self, body: list[Statement], guards: list[ex.Expr]) -> None:
+        """Walk a block of statements, each on the path that ``guards`` describe."""
+        for stmt in body:
+            after = kind_of(stmt).edges(self, stmt, guards)
+            if after is None:  # every path has left the state
                 return
-            if then_leaves:  # the statements after the `if` run only when its condition is false
-                guards = guards + [_negated(stmt.cond)]
-            elif else_leaves:
-                guards = guards + [stmt.cond]
-    # falling off the end is a checker error; nothing to draw
+            guards = after
+        # falling off the end is a checker error; nothing to draw
 
+    def edge(self, target: str, label: str, to_outcome: bool = False) -> None:
+        """A transition to a state, or to an outcome."""
+        self.out.append(Edge(self.state, target, label, to_outcome))
 
-def _negated(cond: ex.Expr) -> ex.Expr:
-    """`not cond`, without a double negation."""
-    if isinstance(cond, ex.Unary) and cond.op == "not":
-        return cond.operand
-    if isinstance(cond, ex.Binary) and cond.op in _OPPOSITE:
-        return ex.Binary(_OPPOSITE[cond.op], cond.left, cond.right)
-    return ex.Unary("not", cond)
+    def failure(self, failure: Any, what: str) -> None:
+        """The exits of a failed `parse` or `check` (``what`` says when it fails)."""
+        if isinstance(failure, GotoFailure):
+            self.out.append(Edge(self.state, failure.goto, what))
+        elif isinstance(failure, Reprompt):
+            self.out.append(Edge(self.state, self.state, f"{what}: reprompt (at most {failure.reprompt})",
+                                 reprompt=True))
+            kind = "lose" if isinstance(failure.then, LoseFailure) else "abort"
+            self.out.append(Edge(self.state, kind, f"{what} {failure.reprompt + 1} times", True))
+        else:
+            kind = "lose" if isinstance(failure, LoseFailure) else "abort"
+            self.out.append(Edge(self.state, kind, what, True))
 
-
-_OPPOSITE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">", "in": "not in", "not in": "in"}
-
-
-def _conjunction(guards: list[ex.Expr]) -> str:
-    """The text of `g1 and g2 and ...`, with the parentheses that keep each guard's meaning."""
-    if not guards:
-        return ""
-    whole = guards[0]
-    for g in guards[1:]:
-        whole = ex.Binary("and", whole, g)
-    return ex.unparse(whole)
-
-
-def leaves(body: list[Statement]) -> bool:
-    """Whether every path through ``body`` ends with `goto` or `end` (a loop may run no time)."""
-    for stmt in body:
-        if isinstance(stmt, (Goto, End)):
-            return True
-        if isinstance(stmt, If) and leaves(stmt.then) and leaves(stmt.otherwise):
-            return True
-    return False
+    @staticmethod
+    def label(guards: list[ex.Expr]) -> str:
+        """The text of `g1 and g2 and ...`, with the parentheses that keep each guard's meaning."""
+        if not guards:
+            return ""
+        whole = guards[0]
+        for g in guards[1:]:
+            whole = ex.Binary("and", whole, g)
+        return ex.unparse(whole)

@@ -402,26 +402,33 @@ class ForEach(Model):
     body: list["Statement"] = Field(alias="do")
 
 
-STATEMENT_KEYS = ("ask", "parse", "check", "set", "tell", "result", "reward", "goto", "end", "if", "for")
+#: Every statement kind: its keyword (its YAML key, and its tag in the union) and its model.
+#: What each pass does with a kind is declared in gamelang/lang/statements.py.
+STATEMENT_MODELS: dict[str, type[Model]] = {
+    "ask": Ask, "parse": Parse, "check": Check, "set": SetVar, "tell": Tell, "result": Result, "reward": Reward,
+    "goto": Goto, "end": End, "if": If, "for": ForEach,
+}
+STATEMENT_KEYS = tuple(STATEMENT_MODELS)
+_KEY_OF_MODEL = {model: key for key, model in STATEMENT_MODELS.items()}
 
 Statement = Annotated[
-    Union[Annotated[Ask, Tag("ask")], Annotated[Parse, Tag("parse")], Annotated[Check, Tag("check")],
-          Annotated[SetVar, Tag("set")], Annotated[Tell, Tag("tell")], Annotated[Result, Tag("result")],
-          Annotated[Reward, Tag("reward")],
-          Annotated[Goto, Tag("goto")], Annotated[End, Tag("end")], Annotated[If, Tag("if")],
-          Annotated[ForEach, Tag("for")]],
+    Union[tuple(Annotated[model, Tag(key)] for key, model in STATEMENT_MODELS.items())],  # type: ignore[valid-type]
     Discriminator(lambda v: _statement_kind(v), custom_error_type="invalid_statement",
                   custom_error_message="a statement is one of: " + ", ".join(STATEMENT_KEYS)),
 ]
 
 
+def statement_key(model: type) -> str:
+    """The keyword of a statement model (`ask`, `set`, `if`, ...)."""
+    return _KEY_OF_MODEL[model]
+
+
 def _statement_kind(value: Any) -> str | None:
     if isinstance(value, dict):
-        if "if" in value:
+        if "if" in value:  # `{if: cond, goto: x}` is an if, not a goto
             return "if"
         return next((k for k in STATEMENT_KEYS if k in value), None)
-    return {Ask: "ask", Parse: "parse", Check: "check", SetVar: "set", Tell: "tell", Result: "result", Reward: "reward",
-            Goto: "goto", End: "end", If: "if", ForEach: "for"}.get(type(value))
+    return _KEY_OF_MODEL.get(type(value))
 
 
 If.model_rebuild()

@@ -59,6 +59,13 @@ KEY_FUNCTIONS = {"any": "bool", "all": "bool", "count": "bool", "sum": "number",
 _KIND_NAMES = {"field": "instance field", "const": "constant", "var": "variable", "move": "move",
                "builtin": "built-in name", "score": "score value"}
 
+
+def kind_name(kind: str) -> str:
+    """What a symbol of ``kind`` is, with its article: 'a variable', 'an instance field'."""
+    return {"field": "an instance field", "const": "a constant", "move": "a move", "builtin": "a built-in counter",
+            "score": "a score value", "var": "a variable", "local": "a loop name"}.get(kind, kind)
+
+
 #: Names that exist only in some places, and where.
 SCOPED_BUILTINS = {
     **{name: "the score block" for name in builtin_types("score")},
