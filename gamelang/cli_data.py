@@ -1,7 +1,7 @@
 """The `gamelang export` and `gamelang compare` commands, and the --split options of run and play.
 
-They are registered on the `app` of gamelang/cli.py when it is imported. Like every command they
-import what they need when they run; JSONL export needs neither torch nor datasets.
+gamelang/cli.py registers them from its table of commands when one of them runs. Like every command
+they import what they need when they run; JSONL export needs neither torch nor datasets.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from .cli import EXIT_OK, EXIT_PROBLEMS, ScoreFormat, app, fail, read_runs_or_exit
+from .cli_commands import EXIT_OK, EXIT_PROBLEMS, ScoreFormat, fail, read_runs_or_exit
 
 #: Pairs per game, experiment, instance and role in a DPO export (kept in step with data.dpo, which
 #: is not imported here so that `gamelang --help` stays light).
@@ -45,7 +45,6 @@ def split_or_exit(name: Optional[str], test_share: float, seed: int):
         raise fail(str(err)) from None
 
 
-@app.command("export")
 def export_command(
     format: ExportFormat = typer.Argument(..., help="sft, dpo, kto or clembench."),
     runs: list[Path] = typer.Argument(..., help="Run folders."),
@@ -115,7 +114,7 @@ def export_command(
 
 def _export_clembench(runs: list[Path], out: Path, players_name: list[str], games: tuple[str, ...]) -> None:
     """Write runs as clembench results under the folder ``out`` (docs/clembench.md)."""
-    from .cli import visible_text
+    from .cli_commands import visible_text
     from .data.clembench import export_clembench
 
     if out.exists() and not out.is_dir():
@@ -163,7 +162,6 @@ def _print_summary(console, result, format: str) -> None:
                           markup=False)
 
 
-@app.command()
 def compare(
     runs: list[Path] = typer.Argument(..., help="Run folders (one per model); the first is the baseline."),
     format: ScoreFormat = typer.Option(ScoreFormat.table, "--format", "-f", help="table, csv or json."),
@@ -214,7 +212,6 @@ def _write_report(folder: Path, comparison, rows) -> None:
     typer.echo(f"wrote {folder / 'compare.svg'}, compare.html and compare.json", err=True)
 
 
-@app.command("split")
 def split_command(
     game: str = typer.Argument(..., help="A game file or the name of a game under games/."),
     test_share: float = typer.Option(0.2, "--test-share", help="The share of instances in the test split."),
@@ -222,7 +219,7 @@ def split_command(
     ids: bool = typer.Option(False, "--ids", help="Also list the ids of the test instances."),
 ) -> None:
     """Show how a game's instances fall into the train and test splits."""
-    from .cli import load_machine_or_exit
+    from .cli_commands import load_machine_or_exit
     from .instances import InstanceError, load_instances
     from .splits import Split, SplitError
 

@@ -1,7 +1,7 @@
 """`gamelang merge`, `gamelang serve` and `gamelang lsp`: runs over machines, remote play, editors.
 
-Registered on the `app` of gamelang/cli.py when it is imported. Each command imports what it
-needs when it runs (pygls only for `lsp`), so `gamelang --help` stays light. docs/integrations.md and docs/editors.md.
+gamelang/cli.py registers them from its table of commands when one of them runs. Each command imports
+what it needs when it runs (pygls only for `lsp`), so `gamelang --help` stays light. docs/integrations.md and docs/editors.md.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from typing import Optional
 
 import typer
 
-from .cli import EXIT_OK, EXIT_PROBLEMS, app, fail
+from .cli_commands import EXIT_OK, EXIT_PROBLEMS, fail
 from .safetext import visible as visible_text
 
 
-@app.command()
 def merge(
     runs: list[Path] = typer.Argument(..., help="The shard folders of one run (written by `gamelang run --shard I/N`)."),
     out: Path = typer.Option(..., "--out", "-o", help="The run folder to write (new or empty)."),
@@ -45,7 +44,6 @@ def merge(
     raise typer.Exit(EXIT_PROBLEMS if problems else EXIT_OK)
 
 
-@app.command()
 def serve(
     game: str = typer.Argument(..., help="A game file or the name of a game under games/."),
     role: Optional[str] = typer.Option(None, "--role", help="The role the remote client plays (default: the first "
@@ -67,7 +65,7 @@ def serve(
     """Serve one role of a game over HTTP with OpenEnv's reset/step protocol (docs/integrations.md)."""
     import ipaddress
 
-    from .cli import load_machine_or_exit
+    from .cli_commands import load_machine_or_exit
     from .envs.driver import EnvError
     from .serve import ServeSettings, make_server
 
@@ -105,7 +103,6 @@ def serve(
         service.close()
 
 
-@app.command()
 def lsp() -> None:
     """Run the language server for .game files on standard input and output (for editors)."""
     try:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .cli import SPLIT_HELP, SPLIT_SEED_HELP, TEST_SHARE_HELP, fail, load_machine_or_exit
+from .cli_commands import SPLIT_HELP, SPLIT_SEED_HELP, TEST_SHARE_HELP, fail, load_machine_or_exit
 
 
 def imagine(

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .cli import MODEL_HELP, ROLE_HELP, _assignment_specs, _check_roles, fail, load_machine_or_exit
+from .cli_commands import MODEL_HELP, ROLE_HELP, _assignment_specs, _check_roles, fail, load_machine_or_exit
 
 
 class SearchMode(str, Enum):
