@@ -725,54 +725,70 @@ class GameBuilder:
         return Located(out, _node_pos(node))
 
     def stmt(self, node: Tree) -> Located:
-        kind, ch, pos = node.data, node.children, _node_pos(node)
-        out: dict[str, Any]
-        if kind in ("ask", "probe"):  # a probe is an ask whose exchange stays out of the role's history
-            out = {"ask": self.name(ch[0])}
-            if ch[1] is not None:
-                out["message"] = self.template(ch[1])
-            if kind == "probe":
-                out["probe"] = Located(True, pos)
-        elif kind == "parse":
-            out = {"parse": self.name(ch[0])}
-            if ch[1] is not None:
-                out["else"] = self.failure(ch[1])
-        elif kind == "check":
-            out = {"check": self.slice(ch[0])}
-            if ch[1] is not None:
-                out["else"] = self.failure(ch[1])
-        elif kind == "set":
-            out = {"set": self.name(ch[0]), "to": self.slice(ch[1])}
-        elif kind == "tell":
-            out = {"tell": self.name(ch[0]), "message": self.template(ch[1])}
-        elif kind == "result":
-            out = {"result": self.name(ch[0]), "message": self.template(ch[1])}
-        elif kind == "reward":
-            out = {"reward": self.slice(ch[0])}
-            if ch[1] is not None:
-                out["to"] = self.name(ch[1])
-            if ch[2] is not None:
-                out["once"] = self.slice(ch[2])
-        elif kind == "goto":
-            out = {"goto": self.name(ch[0])}
-        elif kind == "end":
-            out = self.end(ch[0], ch[1])
-        elif kind == "if_block":
-            cond, then, other = ch
-            out = {"if": self.slice(cond), "then": Located(self.block(then), _node_pos(then))}
-            if other is not None:
-                out["else"] = Located(self.block(other) if other.data == "block" else [self.stmt(other)],
-                                      _node_pos(other))
-        elif kind == "for_loop":
-            out = {"for": self.name(ch[0]), "in": self.slice(ch[1]), "do": Located(self.block(ch[2]), _node_pos(ch[2]))}
-        elif kind == "if_goto":
-            out = {"if": self.slice(ch[0]), "then": [Located({"goto": self.name(ch[1])}, _tok_pos(ch[1]))]}
-        elif kind == "if_end":
-            end_pos = _node_pos(ch[1])
-            out = {"if": self.slice(ch[0]), "then": [Located(self.end(ch[1], ch[2]), end_pos)]}
-        else:
-            raise ValueError(kind)
-        return Located(out, pos)
+        """One statement: the data of its grammar rule (``stmt_`` + the rule's alias), located."""
+        return Located(getattr(self, "stmt_" + node.data)(node.children, _node_pos(node)), _node_pos(node))
+
+    def stmt_ask(self, ch: list, pos: SourcePos) -> dict:
+        out = {"ask": self.name(ch[0])}
+        if ch[1] is not None:
+            out["message"] = self.template(ch[1])
+        return out
+
+    def stmt_probe(self, ch: list, pos: SourcePos) -> dict:
+        # a probe is an ask whose exchange stays out of the role's history
+        return {**self.stmt_ask(ch, pos), "probe": Located(True, pos)}
+
+    def stmt_parse(self, ch: list, pos: SourcePos) -> dict:
+        out = {"parse": self.name(ch[0])}
+        if ch[1] is not None:
+            out["else"] = self.failure(ch[1])
+        return out
+
+    def stmt_check(self, ch: list, pos: SourcePos) -> dict:
+        out = {"check": self.slice(ch[0])}
+        if ch[1] is not None:
+            out["else"] = self.failure(ch[1])
+        return out
+
+    def stmt_set(self, ch: list, pos: SourcePos) -> dict:
+        return {"set": self.name(ch[0]), "to": self.slice(ch[1])}
+
+    def stmt_tell(self, ch: list, pos: SourcePos) -> dict:
+        return {"tell": self.name(ch[0]), "message": self.template(ch[1])}
+
+    def stmt_result(self, ch: list, pos: SourcePos) -> dict:
+        return {"result": self.name(ch[0]), "message": self.template(ch[1])}
+
+    def stmt_reward(self, ch: list, pos: SourcePos) -> dict:
+        out = {"reward": self.slice(ch[0])}
+        if ch[1] is not None:
+            out["to"] = self.name(ch[1])
+        if ch[2] is not None:
+            out["once"] = self.slice(ch[2])
+        return out
+
+    def stmt_goto(self, ch: list, pos: SourcePos) -> dict:
+        return {"goto": self.name(ch[0])}
+
+    def stmt_end(self, ch: list, pos: SourcePos) -> dict:
+        return self.end(ch[0], ch[1])
+
+    def stmt_if_block(self, ch: list, pos: SourcePos) -> dict:
+        cond, then, other = ch
+        out = {"if": self.slice(cond), "then": Located(self.block(then), _node_pos(then))}
+        if other is not None:  # `else { ... }` or `else if ...`
+            out["else"] = Located(self.block(other) if other.data == "block" else [self.stmt(other)],
+                                  _node_pos(other))
+        return out
+
+    def stmt_if_goto(self, ch: list, pos: SourcePos) -> dict:
+        return {"if": self.slice(ch[0]), "then": [Located({"goto": self.name(ch[1])}, _tok_pos(ch[1]))]}
+
+    def stmt_if_end(self, ch: list, pos: SourcePos) -> dict:
+        return {"if": self.slice(ch[0]), "then": [Located(self.end(ch[1], ch[2]), _node_pos(ch[1]))]}
+
+    def stmt_for_loop(self, ch: list, pos: SourcePos) -> dict:
+        return {"for": self.name(ch[0]), "in": self.slice(ch[1]), "do": Located(self.block(ch[2]), _node_pos(ch[2]))}
 
     def end(self, outcome: Tree, reason: Token | None) -> dict:
         out: dict[str, Any] = {"end": Located(str(outcome.children[0]), _node_pos(outcome))}
