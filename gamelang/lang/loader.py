@@ -185,34 +185,25 @@ def describe_path(path: tuple) -> str:
 
 def _known_keys() -> list[str]:
     from .spec import (
-        Import,
-        Ask,
-        Check,
+        STATEMENT_MODELS,
         Const,
-        End,
         FieldDecl,
-        Goto,
         Header,
-        If,
+        Import,
         InstancesDecl,
         Limits,
         Move,
-        Parse,
         Player,
         Reprompt,
-        Result,
-        Reward,
         Role,
         Score,
-        SetVar,
-        Tell,
         Tool,
         ToolArg,
         Var,
     )
     keys = set(GameSpec.model_fields)
-    for model in (Import, Ask, Check, Const, End, FieldDecl, Goto, Header, If, InstancesDecl, Limits, Move, Parse, Player,
-                  Reprompt, Result, Reward, Role, Score, SetVar, Tell, Tool, ToolArg, Var):
+    for model in (Import, Const, FieldDecl, Header, InstancesDecl, Limits, Move, Player, Reprompt, Role, Score, Tool,
+                  ToolArg, Var, *STATEMENT_MODELS.values()):
         for name, f in model.model_fields.items():
             keys.add(f.alias or name)
     return sorted(keys)
