@@ -1,10 +1,11 @@
-"""The flow of a game's states, computed once for the checker, the graph and the builder.
+"""The flow of a game's states, computed once for the checker and the graph.
 
 :func:`edges` lists every transition of every state: the `goto`s and `end`s, guarded by the
 conditions on their path, and the failure exits of `parse` and `check` (a `goto`, a re-prompt of
 the state itself, an outcome). :func:`leaves` says whether every path through a block of
 statements leaves the state. The checker's state graph (reachability, cycles) is the `goto`
-edges of :func:`edges`; `gamelang graph` draws all of them.
+edges of :func:`edges`; `gamelang graph` draws all of them. What each statement kind adds is its
+``edges`` hook in gamelang/lang/statements.py; :class:`StateWalk` gives the hooks the state's path.
 """
 
 from __future__ import annotations
