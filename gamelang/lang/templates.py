@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import Any, Callable, Iterable, Iterator
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefined, meta, nodes, pass_context
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefined, nodes, pass_context
+from jinja2.compiler import CodeGenerator
 from jinja2.filters import FILTERS
 from jinja2.runtime import new_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter
@@ -441,10 +442,16 @@ def _globals() -> dict[str, Any]:
 
 @dataclass
 class CompiledTemplate:
-    """A compiled template and the names it reads."""
+    """A compiled template and the names it reads.
+
+    ``code`` is the template's Python code, or the Python source Jinja generated for it, compiled
+    at the first rendering: checking a game needs the names a template reads, not its code, and
+    Python's ``compile`` was a fifth of the time spent on templates by `gamelang validate`. Only
+    code that cannot fail to compile is left for later (see :func:`_compiles_surely`).
+    """
 
     source: str
-    template: Any
+    code: Any
     variables: frozenset[str]  # free names read by the template
     fields: tuple[tuple[str, str, int], ...]  # (name, field, lineno) for every `name.field`
     #: For a template that is only text, names and `name.field`s: its pieces, rendered without
@@ -454,6 +461,18 @@ class CompiledTemplate:
     #: in templates), and those of them it calls.
     function_names: frozenset[str] = frozenset()
     called: frozenset[str] = frozenset()
+
+    @property
+    def template(self) -> Any:
+        """Jinja's template object, made (and its code compiled) on first use."""
+        made = self.__dict__.get("_template")
+        if made is None:
+            env = environment()
+            if isinstance(self.code, str):
+                self.code = env._compile(self.code, "<template>")
+            made = self.__dict__["_template"] = env.template_class.from_code(env, self.code, env.make_globals(None),
+                                                                              None)
+        return made
 
     def render(self, context: dict[str, Any]) -> str:
         """Render with a fresh budget; raise :class:`RenderError` on any failure."""
@@ -493,7 +512,7 @@ class CompiledTemplate:
         """The text of a plain template, as Jinja would write it; None where Jinja must decide
         (an undefined name or field, the budget passed, a value that fails to print): the full
         rendering then gives the same text or the same error."""
-        env = self.template.environment
+        env = environment()
         names = env.globals
         out: list[str] = []
         size = 0
@@ -544,45 +563,117 @@ def _plain_pieces(tree: nodes.Template) -> tuple[tuple[int, str, str | None], ..
     return tuple(pieces)
 
 
+class _CodeGenerator(CodeGenerator):
+    """Jinja's code generator that also collects the names the template looks up in its context.
+
+    What :func:`jinja2.meta.find_undeclared_variables` reports, gathered the way it does (from
+    each frame's symbol loads), while the code is generated: one pass of the generator where
+    that function and :meth:`Environment.compile` took one each.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.undeclared: set[str] = set()
+
+    def enter_frame(self, frame: Any) -> None:
+        super().enter_frame(frame)
+        for _, (action, param) in frame.symbols.loads.items():
+            if action == "resolve" and param not in self.environment.globals:
+                self.undeclared.add(param)
+
+
+def _nodes(tree: nodes.Node) -> list[nodes.Node]:
+    """Every node under ``tree``, in the order of Jinja's ``find_all`` (one walk serves every query)."""
+    out: list[nodes.Node] = []
+
+    def walk(node: nodes.Node) -> None:
+        for child in node.iter_child_nodes():
+            out.append(child)
+            walk(child)
+
+    walk(tree)
+    return out
+
+
+#: Generated code within these limits is compiled at first rendering: Python refuses more than 200
+#: nested brackets (there are at most as many as brackets in all), 100 levels of indentation and
+#: 20 nested blocks (each adds a level of indentation), so such code always compiles.
+_LAZY_MAX_BRACKETS = 150
+_LAZY_MAX_INDENT = 12
+
+
+def _compiles_surely(code: str) -> bool:
+    """Whether Jinja's Python ``code`` is certain to pass ``compile`` (so it can wait for first use)."""
+    if code.count("(") + code.count("[") + code.count("{") > _LAZY_MAX_BRACKETS:
+        return False
+    deepest = " " * (4 * _LAZY_MAX_INDENT + 1)  # Jinja indents by four spaces
+    return ("\n" + deepest) not in code
+
+
+#: Templates already compiled in this process, by source text: games and their imports repeat
+#: templates, and a compiled template is never changed once made. Failures are not kept.
+_COMPILED: dict[str, CompiledTemplate] = {}
+_COMPILED_MAX = 2048
+
+
 def compile_template(source: str) -> CompiledTemplate:
     """Compile template text; raise :class:`TemplateProblem` if it is invalid or unsafe."""
+    compiled = _COMPILED.get(source)
+    if compiled is None:
+        compiled = _compile_template(source)
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[source] = compiled
+    return compiled
+
+
+def _compile_template(source: str) -> CompiledTemplate:
     env = environment()
     try:
         tree = env.parse(source)
+        found = _nodes(tree)
         for node_type, what in _FORBIDDEN.items():
-            for node in tree.find_all(node_type):
-                raise TemplateProblem(f"{what} are not allowed in game templates", node.lineno)
-        for test in tree.find_all(nodes.Test):
-            if test.name not in env.tests:
+            for node in found:
+                if isinstance(node, node_type):
+                    raise TemplateProblem(f"{what} are not allowed in game templates", node.lineno)
+        for test in found:
+            if isinstance(test, nodes.Test) and test.name not in env.tests:
                 raise TemplateProblem(f"no test named '{test.name}'", test.lineno)
-        for flt in tree.find_all(nodes.Filter):
-            if flt.name not in env.filters:
+        for flt in found:
+            if isinstance(flt, nodes.Filter) and flt.name not in env.filters:
                 raise TemplateProblem(f"no filter named '{flt.name}'", flt.lineno)
-        for loop in tree.find_all(nodes.For):
-            if loop.recursive:
-                raise TemplateProblem("recursive loops are not allowed in game templates", loop.lineno)
-            loop.iter = nodes.Call(nodes.Name("_gl_loop", "load"), [loop.iter], [], None, None, lineno=loop.lineno)
+        for loop in found:
+            if isinstance(loop, nodes.For):
+                if loop.recursive:
+                    raise TemplateProblem("recursive loops are not allowed in game templates", loop.lineno)
+                loop.iter = nodes.Call(nodes.Name("_gl_loop", "load"), [loop.iter], [], None, None,
+                                       lineno=loop.lineno)
         tree = _Rewrite().visit(tree)
-        # both of these run Jinja's code generator, which also reports unknown filters and tests
+        # the code generator also reports unknown filters and tests, and gives the free names
+        generator = _CodeGenerator(env, None, None, optimized=env.optimized)
+        generator.visit(tree)
+        found = _nodes(tree)
         # Jinja's analysis misses a `{% set %}` inside `{% if %}` (or a loop) that is read in the same
         # block: a name the template assigns itself is never one it needs from the game
-        assigned = {n.name for node in tree.find_all((nodes.Assign, nodes.AssignBlock))
+        assigned = {n.name for node in found if isinstance(node, (nodes.Assign, nodes.AssignBlock))
                     for n in [node.target, *node.target.find_all(nodes.Name)] if isinstance(n, nodes.Name)}
         # a library function stays a free name, for the checker to allow where the game opens the library
         # (Jinja's analysis leaves out the names of globals, so they are collected here)
         library_names = set(ALL_FUNCTIONS) - set(FUNCTIONS)
-        called = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load" and n.name in library_names}
-        variables = (frozenset(meta.find_undeclared_variables(tree)) - set(env.globals) | called) - assigned
-        code = env.compile(tree)
+        loaded = [n for n in found if isinstance(n, nodes.Name) and n.ctx == "load"]
+        called = {n.name for n in loaded if n.name in library_names}
+        variables = (frozenset(generator.undeclared) - set(env.globals) | called) - assigned
+        code: Any = generator.stream.getvalue()
+        if not _compiles_surely(code):
+            code = env._compile(code, "<template>")
     except TemplateSyntaxError as err:  # includes TemplateAssertionError (unknown filter, ...)
         raise TemplateProblem(err.message or "invalid template syntax", err.lineno or 1) from None
-    except RecursionError:
+    except (RecursionError, SyntaxError):  # SyntaxError: Python's limits on nesting ("too many levels of
+        # indentation", "too many nested parentheses") in the generated code
         raise TemplateProblem("the template is nested too deeply") from None
-    fields = tuple((n.node.name, n.attr, n.lineno) for n in tree.find_all(nodes.Getattr)
-                   if isinstance(n.node, nodes.Name) and n.node.ctx == "load")
-    function_names = frozenset(n.name for n in tree.find_all(nodes.Name)
-                               if n.ctx == "load" and n.name in ALL_FUNCTIONS) - assigned
-    called = frozenset(c.node.name for c in tree.find_all(nodes.Call) if isinstance(c.node, nodes.Name))
-    template = env.template_class.from_code(env, code, env.make_globals(None), None)
-    return CompiledTemplate(source, template, variables, fields, _plain_pieces(tree), function_names,
+    fields = tuple((n.node.name, n.attr, n.lineno) for n in found
+                   if isinstance(n, nodes.Getattr) and isinstance(n.node, nodes.Name) and n.node.ctx == "load")
+    function_names = frozenset(n.name for n in loaded if n.name in ALL_FUNCTIONS) - assigned
+    called = frozenset(c.node.name for c in found if isinstance(c, nodes.Call) and isinstance(c.node, nodes.Name))
+    return CompiledTemplate(source, code, variables, fields, _plain_pieces(tree), function_names,
                             called & function_names)
