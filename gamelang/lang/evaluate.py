@@ -157,7 +157,18 @@ def compile_expr(e: ex.Expr) -> Compiled:
 
         return read
     if isinstance(e, ex.Field):
-        obj, field_name = compile_expr(e.obj), e.name
+        field_name = e.name
+        if isinstance(e.obj, ex.Name):  # `clue.text`: the name read here, one call fewer
+            name = e.obj.name
+
+            def read_field(env: Env) -> Any:
+                value = env[name]
+                if value is None:
+                    raise EvalError(f"'{name}' has no value yet (its move has not been parsed)")
+                return value[field_name]
+
+            return read_field
+        obj = compile_expr(e.obj)
         return lambda env: obj(env)[field_name]
     if isinstance(e, ex.Index):
         return _compile_index(e)
@@ -173,15 +184,25 @@ def compile_expr(e: ex.Expr) -> Compiled:
     if isinstance(e, ex.Call):
         impl = ALL_FUNCTIONS[e.func].impl  # the checker allowed only the game's own
         args = [compile_expr(a) for a in e.args]
+        # the common arities without building a list of arguments at each call
         if len(args) == 1:
             a0 = args[0]
             return lambda env: impl(a0(env))
+        if len(args) == 2:
+            a0, a1 = args
+            return lambda env: impl(a0(env), a1(env))
+        if len(args) == 3:
+            a0, a1, a2 = args
+            return lambda env: impl(a0(env), a1(env), a2(env))
         return lambda env: impl(*[a(env) for a in args])
     if isinstance(e, ex.IfExpr):
         cond, then, other = compile_expr(e.cond), compile_expr(e.then), compile_expr(e.other)
         return lambda env: then(env) if cond(env) else other(env)
     if isinstance(e, ex.ListLit):
         items = [compile_expr(i) for i in e.items]
+        if len(items) == 1:
+            only = items[0]
+            return lambda env: [only(env)]
         return lambda env: [i(env) for i in items]
     if isinstance(e, ex.MapLit):
         entries = [(k, compile_expr(v)) for k, v in e.entries]
@@ -197,9 +218,43 @@ def compile_expr(e: ex.Expr) -> Compiled:
             return lambda env: left(env) and right(env)
         if e.op == "or":
             return lambda env: left(env) or right(env)
-        fn = _BINARY[e.op]
-        return lambda env: fn(left(env), right(env))
+        return _compile_binary(e.op, left, right, e.right)
     raise TypeError(f"cannot compile {e!r}")
+
+
+def _compile_binary(op: str, left: Compiled, right: Compiled, right_expr: ex.Expr) -> Compiled:
+    """An operator: comparisons written out (as Python's operators, which ``_BINARY`` holds), a
+    literal on the right read once; the others through their checked function."""
+    if isinstance(right_expr, ex.Lit):
+        value = right_expr.value
+        if op == "==":
+            return lambda env: left(env) == value
+        if op == "!=":
+            return lambda env: left(env) != value
+        if op == "<":
+            return lambda env: left(env) < value
+        if op == "<=":
+            return lambda env: left(env) <= value
+        if op == ">":
+            return lambda env: left(env) > value
+        if op == ">=":
+            return lambda env: left(env) >= value
+        fn = _BINARY[op]
+        return lambda env: fn(left(env), value)
+    if op == "==":
+        return lambda env: left(env) == right(env)
+    if op == "!=":
+        return lambda env: left(env) != right(env)
+    if op == "<":
+        return lambda env: left(env) < right(env)
+    if op == "<=":
+        return lambda env: left(env) <= right(env)
+    if op == ">":
+        return lambda env: left(env) > right(env)
+    if op == ">=":
+        return lambda env: left(env) >= right(env)
+    fn = _BINARY[op]
+    return lambda env: fn(left(env), right(env))
 
 
 def _compile_comprehension(e: ex.Comprehension) -> Compiled:
