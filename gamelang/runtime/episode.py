@@ -88,14 +88,16 @@ class GameEnv:
         """Start an episode of ``instance``; run until the first request (or the end)."""
         m = self.machine
         roles = list(m.roles)
+        start, fresh, counters = self._episode_start()
         s = self.state = EpisodeState(
             game=m.name, game_hash=m.content_hash, instance=instance, episode=episode, seed=seed,
             players=dict(players or {}), current=m.start, started=time.time(),
-            counters=start_counters(),
+            counters=dict(counters),
             histories={r: [] for r in roles}, pending={r: [] for r in roles}, asks={r: 0 for r in roles},
         )
-        s.bindings.update({n: None for n in m.moves})
-        s.bindings.update(episode_initial())  # the built-in names (gamelang/lang/builtins.py)
+        s.bindings.update(start)
+        for name in fresh:  # a new container for each episode (the built-in `paid`)
+            s.bindings[name] = list(start[name])
         self.env = {**instance.data, **m.consts, **s.bindings}
         try:
             for name, init in m.var_inits:
@@ -109,6 +111,18 @@ class GameEnv:
         self._emit({"type": "state", "to": s.current})
         return self._advance()
 
+    def _episode_start(self) -> tuple[dict[str, Any], tuple[str, ...], dict[str, int]]:
+        """What every episode of the machine starts with, made once per machine: the bindings
+        (moves unparsed, the built-in names), the names among them whose list each episode must
+        have a copy of, and the counters (gamelang/lang/builtins.py). Callers copy them."""
+        cached = self.machine.extras.get("episode_start")
+        if cached is None:
+            start = {n: None for n in self.machine.moves}
+            start.update(episode_initial())
+            fresh = tuple(n for n, v in start.items() if isinstance(v, list))
+            cached = self.machine.extras["episode_start"] = (start, fresh, start_counters())
+        return cached
+
     def step(self, reply: "str | Completion") -> Turn:
         """Give the reply of the role that was asked; run until the next request or the end.
 
@@ -119,11 +133,14 @@ class GameEnv:
         if s.done or s.waiting_for is None:
             raise RuntimeError("step() called on an episode that is not waiting for a reply")
         role = s.waiting_for
-        completion = reply if isinstance(reply, Completion) else None
-        text = completion.text if completion is not None else str(reply)
+        if type(reply) is str:  # the common case first
+            completion, text = None, reply
+        else:
+            completion = reply if isinstance(reply, Completion) else None
+            text = completion.text if completion is not None else str(reply)
         # A reply may hold lone surrogates (a replay file, a server's JSON "\ud800"): they cannot be
         # matched by RE2 nor written as UTF-8, so they are replaced here, once, and the fact logged.
-        text, replaced = replace_surrogates(text)
+        text, replaced = (text, 0) if text.isascii() else replace_surrogates(text)
         event: dict[str, Any] = {"type": "reply", "role": role, "text": text}
         if replaced:
             event["replaced"] = replaced
@@ -144,7 +161,9 @@ class GameEnv:
         else:
             s.histories[role].append({"role": "assistant", "content": text})
         s.last_reply[role] = text
-        self._emit(event)
+        s.events.append(event)  # _emit, written out on the hot path
+        if self.on_event is not None:
+            self.on_event(event)
         s.waiting_for = None
         return self._advance()
 
@@ -303,7 +322,10 @@ class GameEnv:
     # The handlers of the instructions: each runs one op and moves the program counter (or ends the
     # episode); only _ask returns True, when a role must reply.
     def _check(self, op: CheckOp) -> None:
-        ok = self._eval(op.cond, op.line, op.text)
+        try:
+            ok = op.cond(self.env)
+        except Exception as err:  # noqa: BLE001 - _eval gives the message (or lets the error through)
+            ok = self._eval_failed(err, op.line, op.text)
         self._emit({"type": "check", "expr": op.text, "ok": bool(ok), "line": op.line})
         if ok:
             self.state.pc += 1
@@ -311,10 +333,17 @@ class GameEnv:
             self._failure(op.failure, f"check failed: {op.text}", op.line, self._last_asked_role())
 
     def _set(self, op: SetOp) -> None:
-        value = self._eval(op.value, op.line, op.text)
-        self.state.bindings[op.var] = self.env[op.var] = value
-        self._emit({"type": "set", "var": op.var, "value": value})
-        self.state.pc += 1
+        try:
+            value = op.value(self.env)
+        except Exception as err:  # noqa: BLE001 - _eval gives the message (or lets the error through)
+            value = self._eval_failed(err, op.line, op.text)
+        s = self.state
+        s.bindings[op.var] = self.env[op.var] = value
+        event = {"type": "set", "var": op.var, "value": value}
+        s.events.append(event)  # _emit, written out on the hot path
+        if self.on_event is not None:
+            self.on_event(event)
+        s.pc += 1
 
     def _tell_op(self, op: TellOp) -> None:
         self._tell(op.role, self._render(op.message, op.line))
@@ -329,8 +358,12 @@ class GameEnv:
         self.state.pc += 1
 
     def _jump_unless(self, op: JumpUnlessOp) -> None:
+        try:
+            ok = op.cond(self.env)
+        except Exception as err:  # noqa: BLE001 - _eval gives the message (or lets the error through)
+            ok = self._eval_failed(err, op.line, op.text)
         s = self.state
-        s.pc = s.pc + 1 if self._eval(op.cond, op.line, op.text) else op.target
+        s.pc = s.pc + 1 if ok else op.target
 
     def _jump(self, op: JumpOp) -> None:
         self.state.pc = op.target
@@ -414,7 +447,7 @@ class GameEnv:
         if result.ok and parser.kind == "tool":
             result.value = self._record_tool_calls(by, result.value)
         if result.ok:
-            self._bind(op.move, result.value)
+            s.bindings[op.move] = self.env[op.move] = result.value
             if self.env.get("parse_error"):
                 self._bind("parse_error", "")
             self._count("parsed")
@@ -571,17 +604,24 @@ class GameEnv:
         self.env[name] = value
 
     def _count(self, name: str) -> None:
-        counters = self.state.counters
-        counters[name] += 1
-        self._bind(name, counters[name])
+        s = self.state
+        n = s.counters[name] + 1
+        s.counters[name] = s.bindings[name] = self.env[name] = n
 
     def _eval(self, fn, line: int, text: str, env: dict[str, Any] | None = None) -> Any:
         try:
             return fn(self.env if env is None else env)
-        except EvalError as err:
+        except Exception as err:  # noqa: BLE001 - _eval_failed lets through what it does not name
+            return self._eval_failed(err, line, text)
+
+    @staticmethod
+    def _eval_failed(err: Exception, line: int, text: str) -> Any:
+        """The game's error for an expression that raised ``err``; errors of other kinds go on as they are."""
+        if isinstance(err, EvalError):
             raise GameRuntimeError(f"line {line}: {text}: {err}") from None
-        except (TypeError, KeyError, IndexError, ValueError, ArithmeticError, RecursionError) as err:
+        if isinstance(err, (TypeError, KeyError, IndexError, ValueError, ArithmeticError, RecursionError)):
             raise GameRuntimeError(f"line {line}: {text}: {type(err).__name__}: {err}") from None
+        raise err
 
     def _render(self, template: CompiledTemplate | None, line: int, role: str | None = None) -> str:
         if template is None:
@@ -661,7 +701,8 @@ class GameEnv:
             return Turn(None, [], reward, True, s.outcome, s.reason, s.scores)
         role = s.waiting_for
         assert role is not None
-        return Turn(role, [dict(m) for m in self.messages_of(role)], reward)
+        messages = self.messages_of(role) if s.probing.get(role) else s.histories[role]
+        return Turn(role, [dict(m) for m in messages], reward)
 
     def record(self) -> dict[str, Any]:
         """The complete JSON record of a finished episode (docs/episodes.md)."""
