@@ -4,7 +4,8 @@
 scheduler, the interpreter, the players) and writes the run folder (run.json, one record per
 episode), for each fsync policy (docs/episodes.md, Durability). A turn is one player reply. The
 interpreter alone (the same episodes replayed into GameEnv, as bench/interpreter.py does) is
-printed beside it, so the difference is what running and writing add.
+printed beside it, so the difference is what running and writing add; so is the share of the
+run that goes to encoding the records as JSON lines (`encode_record`, the same records).
 
     python bench/writepath.py [--game taboo] [--repeat 7]
 """
@@ -28,7 +29,7 @@ from gamelang.instances import load_instances  # noqa: E402
 from gamelang.registry import resolve_game  # noqa: E402
 from gamelang.runtime.episode import GameEnv  # noqa: E402
 from gamelang.runtime.run import RunSettings, execute  # noqa: E402
-from gamelang.runtime.runfolder import SyncPolicy, read_run  # noqa: E402
+from gamelang.runtime.runfolder import SyncPolicy, encode_record, read_run  # noqa: E402
 
 TARGET_MS = 0.05
 #: clemcore's per-turn cost with its logs written (issue 14, the same kind of machine), for reference.
@@ -54,10 +55,12 @@ def main() -> None:
     instances = load_instances(machine)
     work = Path(tempfile.mkdtemp(prefix="gamelang-writepath-"))
     policies = ["episode", "group", "end"]
-    wall: dict[str, list[float]] = {p: [] for p in policies + ["interpreter"]}
-    cpu: dict[str, list[float]] = {p: [] for p in policies + ["interpreter"]}
+    rows = policies + ["interpreter", "encode"]
+    wall: dict[str, list[float]] = {p: [] for p in rows}
+    cpu: dict[str, list[float]] = {p: [] for p in rows}
     turns = 0
     scripts: dict = {}
+    records: list[dict] = []
     try:
         for rep in range(args.repeat + 1):  # the first round warms up and is not counted
             for policy in policies:
@@ -67,7 +70,7 @@ def main() -> None:
                 execute([machine], settings)
                 t1, c1 = time.perf_counter(), time.process_time()
                 if not scripts:
-                    records = read_run(out).records
+                    records = read_run(out).records  # as written: encoding them again costs what it did
                     scripts = {(r["experiment"], r["instance"]): [e["text"] for e in r["events"]
                                                                   if e["type"] == "reply"] for r in records}
                     turns = sum(len(v) for v in scripts.values())
@@ -86,6 +89,13 @@ def main() -> None:
             if rep:
                 wall["interpreter"].append(t1 - t0)
                 cpu["interpreter"].append(c1 - c0)
+            t0, c0 = time.perf_counter(), time.process_time()
+            for record in records:
+                encode_record(record)
+            t1, c1 = time.perf_counter(), time.process_time()
+            if rep:
+                wall["encode"].append(t1 - t0)
+                cpu["encode"].append(c1 - c0)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -93,10 +103,11 @@ def main() -> None:
     print(f"game {args.game}: {len(instances)} episodes, {turns} turns a run, medians of {args.repeat} runs; "
           f"unit: python -c pass = {unit:.1f} ms")
     print(f"{'':<34} {'wall ms/turn':>12} {'CPU ms/turn':>12} {'turns in 1 pass':>15}")
-    for name in policies + ["interpreter"]:
+    labels = {"interpreter": "interpreter alone (no folder)", "encode": "of a run: encoding the records"}
+    for name in rows:
         w = 1000 * statistics.median(wall[name]) / turns
         c = 1000 * statistics.median(cpu[name]) / turns
-        label = f"run folder written, --fsync {name}" if name != "interpreter" else "interpreter alone (no folder)"
+        label = labels.get(name, f"run folder written, --fsync {name}")
         print(f"{label:<34} {w:>12.4f} {c:>12.4f} {unit / w:>15.0f}")
     best = 1000 * statistics.median(wall["group"]) / turns
     print(f"target: <= {TARGET_MS} ms/turn with the folder written (default --fsync group: {best:.4f}, "

@@ -97,8 +97,23 @@ class PlayerSpec:
 KINDS = ("scripted", "human", "hf", "openai", "replay")
 
 
+#: Specs already parsed, by text: the scheduler asks for the spec of a role at every turn, and a
+#: PlayerSpec is immutable (nothing changes its options), so one object per text serves them all.
+_PARSED: dict[str, PlayerSpec] = {}
+_PARSED_MAX = 256
+
+
 def parse_spec(text: str) -> PlayerSpec:
     """Parse ``scripted[:NAME]``, ``human``, ``hf:PATH[?opts]``, ``openai:MODEL@URL[?opts]``, ``replay:FILE``."""
+    spec = _PARSED.get(text)
+    if spec is None:
+        spec = _parse_spec(text)  # a bad spec raises, and is not remembered
+        if len(_PARSED) < _PARSED_MAX:
+            _PARSED[text] = spec
+    return spec
+
+
+def _parse_spec(text: str) -> PlayerSpec:
     kind, _, rest = text.partition(":")
     if kind not in KINDS:
         raise PlayerSpecError(f"unknown player '{text}': a player is one of scripted[:NAME], human, hf:PATH, "
