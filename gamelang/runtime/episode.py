@@ -346,8 +346,14 @@ class GameEnv:
         s.pc += 1
 
     def _tell_op(self, op: TellOp) -> None:
-        self._tell(op.role, self._render(op.message, op.line))
-        self.state.pc += 1
+        text = self._render(op.message, op.line)
+        s = self.state
+        s.pending[op.role].append(text)
+        event = {"type": "tell", "role": op.role, "text": text}
+        s.events.append(event)
+        if self.on_event is not None:
+            self.on_event(event)
+        s.pc += 1
 
     def _reward_op(self, op: RewardOp) -> None:
         self._reward(op)
@@ -398,14 +404,17 @@ class GameEnv:
                 s.pending[op.role].append(self._render(op.message, op.line))
             new = self._flush(op.role)
         s.last_ask_pc = s.pc
-        self._count("requests")
+        requests = s.counters["requests"] + 1  # _count("requests"), written out on the hot path
+        s.counters["requests"] = s.bindings["requests"] = self.env["requests"] = requests
         s.asks[op.role] += 1
         s.waiting_for = op.role
         event = {"type": "ask", "role": op.role, "state": s.current, "line": op.line, "message": new,
                  "prompt_messages": len(s.histories[op.role])}
         if op.probe:
             event["probe"] = True
-        self._emit(event)
+        s.events.append(event)  # _emit, written out
+        if self.on_event is not None:
+            self.on_event(event)
         s.pc += 1
         return True
 
@@ -576,10 +585,6 @@ class GameEnv:
             s.histories[role.name].append({"role": "system", "content": self._render(role.system, 0, role.name)})
         if role.intro is not None:
             s.pending[role.name].append(self._render(role.intro, 0, role.name))
-
-    def _tell(self, role: str, text: str) -> None:
-        self.state.pending[role].append(text)
-        self._emit({"type": "tell", "role": role, "text": text})
 
     def _flush(self, role: str) -> str | None:
         """Turn the role's pending messages into one user message (merged, blank-line separated)."""
