@@ -5,11 +5,17 @@ the environment (reset + step), so that the time measured is the interpreter's o
 states, rendering the game's messages, parsing and checking replies, scoring. A turn is one
 request answered. The end-to-end figure with the scheduler and scripted players is printed too.
 
-Wall time is what a run waits for; CPU time (time.process_time) moves less on a busy machine.
-The anchor is TextArena's cost per step on Taboo-v0, 17 us, as measured for issue 14 on the same
-kind of machine (TextArena is not a dependency and is not run here).
+Wall time is what a run waits for; CPU time (time.process_time) moves less on a busy machine,
+and its best pass least of all. The anchor is TextArena's cost per step on Taboo-v0, 17 us, as
+measured for issue 14 on the same kind of machine (TextArena is not a dependency and is not run
+here).
 
-    python bench/interpreter.py [--game taboo --game wordle] [--repeat 20]
+A second set of passes, with the parts timed, says where a turn's time goes: rendering the game's
+templates, parsing replies (and, within it, RE2's matcher), the rest (the interpreter's own
+bookkeeping, expressions, events). Timing the parts adds a little to each, so the shares are
+approximate; the headline figures come from the passes without it.
+
+    python bench/interpreter.py [--game taboo --game wordle] [--repeat 20] [--no-breakdown]
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import argparse
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from gamelang.compiler import compile_file  # noqa: E402
 from gamelang.instances import load_instances  # noqa: E402
 from gamelang.registry import resolve_game  # noqa: E402
+from gamelang.lang import moves, templates  # noqa: E402
 from gamelang.runtime.episode import GameEnv  # noqa: E402
 from gamelang.runtime.scheduler import Assignment, EpisodeJob, run_jobs  # noqa: E402
 
@@ -38,12 +46,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--game", action="append", help="a game (repeatable; default taboo and wordle)")
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--no-breakdown", action="store_true", help="skip the passes that time the parts")
     args = ap.parse_args()
     for game in args.game or ["taboo", "wordle"]:
-        measure(game, args.repeat)
+        measure(game, args.repeat, not args.no_breakdown)
 
 
-def measure(game: str, repeat: int) -> None:
+def measure(game: str, repeat: int, breakdown: bool = True) -> None:
     machine = compile_file(resolve_game(game)).machine
     instances = load_instances(machine)
     jobs = [EpisodeJob(machine, inst, 0, 0) for inst in instances]
@@ -56,14 +65,18 @@ def measure(game: str, repeat: int) -> None:
     turns = sum(len(v) for v in scripts.values())
 
     env = GameEnv(machine)
-    timings, cpu = [], []
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
+
+    def one_pass() -> None:
         for inst in instances:
             replies = iter(scripts[(inst.experiment, inst.id)])
             turn = env.reset(inst)
             while not turn.done:
                 turn = env.step(next(replies))
+
+    timings, cpu = [], []
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        one_pass()
         timings.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     best = min(timings)
@@ -71,10 +84,69 @@ def measure(game: str, repeat: int) -> None:
     cpu_us = 1e6 * statistics.median(cpu) / turns
     print(f"game {game}: {len(instances)} episodes, {turns} turns per pass, {repeat} passes")
     print(f"interpreter only: {turns / median:,.0f} turns/s, {1e6 * median / turns:.1f} us/turn "
-          f"(median; best {1e6 * best / turns:.1f} us/turn), CPU {cpu_us:.1f} us/turn; "
+          f"(median; best {1e6 * best / turns:.1f} us/turn), CPU {cpu_us:.1f} us/turn "
+          f"(best {1e6 * min(cpu) / turns:.1f}); "
           f"{1e6 * median / turns / TEXTARENA_US:.2f}x TextArena's {TEXTARENA_US:g} us/step (target <= 1)")
+    if breakdown:
+        parts = timed_parts(one_pass, max(1, repeat // 2))
+        # the rest: the best pass without the timing, less the parts (the interpreter's own work)
+        parts["total"] = min(cpu)
+        parts["interpreter (the rest)"] = max(0.0, min(cpu) - parts["templates"] - parts["reply parsing"])
+        order = ("templates", "reply parsing", "RE2 search (in parsing)", "interpreter (the rest)")
+        print("where a turn's CPU time goes (approximate, best pass): "
+              + ", ".join(f"{name} {1e6 * parts.get(name, 0.0) / turns:.1f} us "
+                          f"({100 * parts.get(name, 0.0) / parts['total']:.0f}%)" for name in order))
     print(f"end to end with scripted players and the scheduler: {turns / end_to_end:,.0f} turns/s, "
           f"{1e6 * end_to_end / turns:.1f} us/turn (one pass, includes rendering the players' replies)")
+
+
+def timed_parts(one_pass, repeat: int) -> dict[str, float]:
+    """Seconds per pass spent rendering templates, parsing replies (RE2's matcher within it) and
+    in the rest, with the parts' entry points wrapped for the duration (then put back). What the
+    timing itself adds inside a part (measured on an empty function) is taken off each call."""
+    spent: Counter[str] = Counter()
+    calls: Counter[str] = Counter()
+    clock = time.process_time  # CPU time: moves least on a busy machine
+    names = {"render": "templates", "parse": "reply parsing", "search_groups": "RE2 search (in parsing)"}
+    saved = [(owner, attr, getattr(owner, attr)) for owner, attr in
+             ((templates.CompiledTemplate, "render"), (moves.MoveParser, "parse"), (moves, "search_groups"))]
+
+    def timed(fn, name):
+        def wrapper(*args, **kwargs):
+            t0 = clock()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] += clock() - t0
+                calls[name] += 1
+        return wrapper
+
+    empty = timed(lambda: None, "empty")
+    for _ in range(10_000):
+        empty()
+    inside = spent.pop("empty") / calls.pop("empty")  # the timing's own share of a timed call
+    for owner, attr, fn in saved:
+        setattr(owner, attr, timed(fn, names[attr]))
+    try:
+        best: dict[str, float] | None = None
+        for _ in range(repeat):
+            spent.clear()
+            calls.clear()
+            c0 = clock()
+            one_pass()
+            total = clock() - c0
+            parts = {name: spent[name] - inside * calls[name] for name in spent}
+            # the timing of a call adds to what encloses it (parsing encloses the RE2 search)
+            parts["reply parsing"] = parts.get("reply parsing", 0.0) - 2 * inside * calls["RE2 search (in parsing)"]
+            if best is None or total < best["total"]:
+                best = {**parts, "total": total}
+    finally:
+        for owner, attr, fn in saved:
+            setattr(owner, attr, fn)
+    assert best is not None
+    best.setdefault("templates", 0.0)
+    best.setdefault("reply parsing", 0.0)
+    return best
 
 
 if __name__ == "__main__":
