@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 from gamelang.compiler import compile_file  # noqa: E402
 from gamelang.instances import load_instances  # noqa: E402
 from gamelang.registry import resolve_game  # noqa: E402
-from gamelang.lang import moves, templates  # noqa: E402
+from gamelang.lang import templates  # noqa: E402
+from gamelang.lang.moves import MoveParser  # noqa: E402
 from gamelang.runtime.episode import GameEnv  # noqa: E402
 from gamelang.runtime.scheduler import Assignment, EpisodeJob, run_jobs  # noqa: E402
 
@@ -88,7 +89,7 @@ def measure(game: str, repeat: int, breakdown: bool = True) -> None:
           f"(best {1e6 * min(cpu) / turns:.1f}); "
           f"{1e6 * median / turns / TEXTARENA_US:.2f}x TextArena's {TEXTARENA_US:g} us/step (target <= 1)")
     if breakdown:
-        parts = timed_parts(one_pass, max(1, repeat // 2))
+        parts = timed_parts(one_pass, max(1, repeat // 2), machine)
         # the rest: the best pass without the timing, less the parts (the interpreter's own work)
         parts["total"] = min(cpu)
         parts["interpreter (the rest)"] = max(0.0, min(cpu) - parts["templates"] - parts["reply parsing"])
@@ -100,16 +101,18 @@ def measure(game: str, repeat: int, breakdown: bool = True) -> None:
           f"{1e6 * end_to_end / turns:.1f} us/turn (one pass, includes rendering the players' replies)")
 
 
-def timed_parts(one_pass, repeat: int) -> dict[str, float]:
+def timed_parts(one_pass, repeat: int, machine) -> dict[str, float]:
     """Seconds per pass spent rendering templates, parsing replies (RE2's matcher within it) and
     in the rest, with the parts' entry points wrapped for the duration (then put back). What the
     timing itself adds inside a part (measured on an empty function) is taken off each call."""
     spent: Counter[str] = Counter()
     calls: Counter[str] = Counter()
     clock = time.process_time  # CPU time: moves least on a busy machine
-    names = {"render": "templates", "parse": "reply parsing", "search_groups": "RE2 search (in parsing)"}
+    names = {"render": "templates", "parse": "reply parsing", "read_groups": "RE2 search (in parsing)"}
+    regex_moves = [p for p in machine.moves.values() if hasattr(p, "read_groups")]
     saved = [(owner, attr, getattr(owner, attr)) for owner, attr in
-             ((templates.CompiledTemplate, "render"), (moves.MoveParser, "parse"), (moves, "search_groups"))]
+             [(templates.CompiledTemplate, "render"), (MoveParser, "parse")]
+             + [(p, "read_groups") for p in regex_moves]]
 
     def timed(fn, name):
         def wrapper(*args, **kwargs):

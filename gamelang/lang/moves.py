@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 import re2
 from pydantic import TypeAdapter, ValidationError
@@ -61,28 +61,44 @@ def compile_regex(pattern: str, flags: str = ""):
 #: character offsets through a generator, a dict and a Match object on every call, which cost
 #: most of a short reply's parse. None where the wrapper does not have these names.
 _RE2_UNANCHORED = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
-_NO_SPAN = (-1, -1)
 
 
 def search_groups(regex: Any, text: str, numbers: tuple[int, ...]) -> list[str | None] | None:
     """The texts of groups ``numbers`` in the first match of ``regex`` (compiled by
     :func:`compile_regex`) in ``text``, None for a group that took no part; None if nothing matches.
 
-    Same answer as ``regex.search(text)`` and ``m.group(n)``, still RE2 (linear time): RE2 is called
-    on the UTF-8 bytes directly and the groups are cut from them (from ``text`` itself when it is
-    ASCII, where byte and character offsets are the same).
+    Same answer as ``regex.search(text)`` and ``m.group(n)``, still RE2 (linear time): see
+    :func:`group_reader`, which a caller that searches often makes once.
+    """
+    return group_reader(regex, numbers)(text)
+
+
+def group_reader(regex: Any, numbers: tuple[int, ...]) -> Callable[[str], list[str | None] | None]:
+    """A function of a text that does what :func:`search_groups` does, with ``regex`` and ``numbers``.
+
+    RE2 is called on the text's UTF-8 bytes directly and the groups are cut from them, or from the
+    text itself when it is ASCII (its byte and character offsets are the same).
     """
     matcher = getattr(regex, "_regexp", None)
     if matcher is None or _RE2_UNANCHORED is None:  # another wrapper version: its public API
-        m = regex.search(text)
-        return None if m is None else [m.group(n) for n in numbers]
-    data = text.encode("utf-8")
-    spans = matcher.Match(_RE2_UNANCHORED, data, 0, len(data))
-    if spans[0] == _NO_SPAN:
-        return None
-    if len(data) == len(text):
-        return [None if spans[n] == _NO_SPAN else text[spans[n][0]:spans[n][1]] for n in numbers]
-    return [None if spans[n] == _NO_SPAN else data[spans[n][0]:spans[n][1]].decode("utf-8") for n in numbers]
+        def read_public(text: str) -> list[str | None] | None:
+            m = regex.search(text)
+            return None if m is None else [m.group(n) for n in numbers]
+
+        return read_public
+    match, anchor = matcher.Match, _RE2_UNANCHORED
+
+    def read(text: str) -> list[str | None] | None:
+        data = text.encode("utf-8")
+        size = len(data)
+        spans = match(anchor, data, 0, size)
+        if spans[0][0] < 0:  # (-1, -1): no match; a group that took no part has that span too
+            return None
+        if size == len(text):
+            return [None if spans[n][0] < 0 else text[spans[n][0]:spans[n][1]] for n in numbers]
+        return [None if spans[n][0] < 0 else data[spans[n][0]:spans[n][1]].decode("utf-8") for n in numbers]
+
+    return read
 
 
 def move_type(move: Move, tools: dict[str, Tool] | None = None) -> Type:
@@ -145,6 +161,7 @@ class MoveParser:
             index = self.regex.groupindex
             self.group_numbers = {n: index.get(n, n) for n in self.groups}
             self.numbers = tuple(self.group_numbers[n] for n in self.groups)
+            self.read_groups = group_reader(self.regex, self.numbers)
             # (name, type) of each field, and whether it is text (kept as matched, no conversion)
             self.converted = tuple((n, t, t == STR) for n, t in self.record.fields)
         elif self.kind == "choice":
@@ -282,7 +299,7 @@ class MoveParser:
         return ParseResult(True, record)
 
     def _parse_regex(self, reply: str) -> ParseResult:
-        texts = search_groups(self.regex, reply.strip(), self.numbers)
+        texts = self.read_groups(reply.strip())
         if texts is None:
             return ParseResult(False, error=f"the reply does not match {self.describe()}")
         record: dict[str, Any] = {}
