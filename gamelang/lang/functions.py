@@ -235,26 +235,38 @@ def _stemmer():
     return snowballstemmer.stemmer("english")
 
 
-@lru_cache(maxsize=65536)
+#: The stems of the words seen, by word: a plain dict (a hit is one lookup, cheaper than an LRU
+#: cache's bookkeeping), emptied when it reaches this size.
+_STEMS: dict[str, str] = {}
+_MAX_STEMS = 65536
+
+
 def _stem(word: str) -> str:
-    return _stemmer().stemWord(word.lower())
+    stem = _STEMS.get(word)
+    if stem is None:
+        stem = _stemmer().stemWord(word.lower())
+        if len(_STEMS) >= _MAX_STEMS:
+            _STEMS.clear()
+        _STEMS[word] = stem
+    return stem
 
 
 _ASCII_PUNCTUATION_CHARS = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"  # Python's string.punctuation
-_ASCII_PUNCTUATION = str.maketrans("", "", _ASCII_PUNCTUATION_CHARS)
+_ASCII_PUNCTUATION_BYTES = _ASCII_PUNCTUATION_CHARS.encode("ascii")
 
 
 def _strip_punctuation(text: str) -> str:
     """Remove ASCII punctuation and every Unicode punctuation character."""
-    if text.isascii():  # the common case, done in C
-        return text.translate(_ASCII_PUNCTUATION)
+    if text.isascii():  # the common case, done in C (bytes.translate deletes from a table, str's maps each character)
+        return text.encode("ascii").translate(None, _ASCII_PUNCTUATION_BYTES).decode("ascii")
     return "".join(ch for ch in text
                    if ch not in _ASCII_PUNCTUATION_CHARS and not unicodedata.category(ch).startswith("P"))
 
 
 def _normalised_stems(text: str, ignore: frozenset[str] = frozenset()) -> list[str]:
     words = _strip_punctuation(text.lower()).split()
-    return [_stem(w) for w in words if w not in ignore]
+    stems = _STEMS
+    return [stems.get(w) or _stem(w) for w in words if w not in ignore]
 
 
 _LOWERED: dict[int, tuple[list, frozenset[str]]] = {}

@@ -1,10 +1,24 @@
-"""mentions_any with its cached word stems answers as the plain definition does."""
+"""mentions_any, strip_punctuation and stem, with their caches and fast paths, answer as the
+plain definitions do."""
+
+import string
+import unicodedata
 
 import pytest
+import snowballstemmer
 
-from gamelang.lang.functions import ALL_FUNCTIONS, _normalised_stems
+from gamelang.lang.functions import ALL_FUNCTIONS
 
 mentions_any = ALL_FUNCTIONS["mentions_any"].impl
+STEMMER = snowballstemmer.stemmer("english")
+
+
+def strip_punctuation(text):
+    return "".join(ch for ch in text if ch not in string.punctuation and not unicodedata.category(ch).startswith("P"))
+
+
+def _normalised_stems(text, ignore=frozenset()):
+    return [STEMMER.stemWord(w) for w in strip_punctuation(text.lower()).split() if w not in ignore]
 
 
 def reference(text, words, ignore=()):
@@ -34,3 +48,11 @@ def test_same_answer_as_the_definition(text):
             assert mentions_any(text, words, ignore) == reference(text, words, ignore), (text, words, ignore)
             # asked again (the stems now come from the cache), the answer stays
             assert mentions_any(text, words, ignore) == reference(text, words, ignore)
+
+
+@pytest.mark.parametrize("text", TEXTS + ["a-b_c/d\\e", "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ x", "Mixed: ÉTÉ—été!"])
+def test_punctuation_and_stems_as_defined(text):
+    assert ALL_FUNCTIONS["strip_punctuation"].impl(text) == strip_punctuation(text)
+    for word in text.split():
+        assert ALL_FUNCTIONS["stem"].impl(word) == STEMMER.stemWord(word.strip().lower())
+        assert ALL_FUNCTIONS["stem"].impl(word) == STEMMER.stemWord(word.strip().lower())  # from the cache
