@@ -1,12 +1,21 @@
-"""`gamelang validate`: compile game files (and their instances) and collect every problem."""
+"""`gamelang validate`: compile game files (and their instances) and collect every problem.
+
+With ``use_cache``, a game whose files are all unchanged since an earlier clean validation is
+reported from :mod:`gamelang.compilecache` without compiling it (the compiler is then not even
+imported).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .compiler import CompileResult, compile_file
+from . import compilecache
 from .lang.diagnostics import Diagnostic, SourcePos, did_you_mean, render_json, render_text
+
+if TYPE_CHECKING:
+    from .compiler import CompileResult
 
 #: At most this many bad instances are reported per game.
 MAX_INSTANCE_PROBLEMS = 20
@@ -17,7 +26,7 @@ class FileReport:
     """The diagnostics of one game file (and of its instance file)."""
 
     display: str
-    result: CompileResult | None
+    result: CompileResult | None  # None when the report came from the cache
     diagnostics: list[Diagnostic]
     sources: dict[str, str]
 
@@ -73,8 +82,13 @@ def _game_files(path: Path) -> list[Path]:
     return [path]
 
 
-def validate_paths(paths: list[Path], check_instances: bool = True) -> ValidationOutcome:
-    """Validate files and folders; unreadable paths become usage problems (exit code 2)."""
+def validate_paths(paths: list[Path], check_instances: bool = True, use_cache: bool = False) -> ValidationOutcome:
+    """Validate files and folders; unreadable paths become usage problems (exit code 2).
+
+    ``use_cache``: report a game unchanged since a clean validation from :mod:`gamelang.compilecache`
+    (and store clean results there). Off by default: a program that validates games it writes
+    itself gains nothing from it, and the command line turns it on.
+    """
     outcome = ValidationOutcome()
     for path in paths:
         if not path.exists():
@@ -84,17 +98,36 @@ def validate_paths(paths: list[Path], check_instances: bool = True) -> Validatio
         if not files:
             outcome.usage_problems.append(f"no game files (*.game, *.game.yaml) under {path}")
         for file in files:
-            try:
-                result = compile_file(file, str(file))
-            except OSError as err:
-                outcome.usage_problems.append(f"cannot read {file}: {err.strerror or err}")
-                continue
-            diagnostics = list(result.diagnostics)
-            sources = result.sources()
-            if check_instances and result.machine is not None:
-                diagnostics += _instance_diagnostics(result, sources)
-            outcome.reports.append(FileReport(str(file), result, diagnostics, sources))
+            report = validate_file(file, check_instances, use_cache)
+            if isinstance(report, str):
+                outcome.usage_problems.append(report)
+            else:
+                outcome.reports.append(report)
     return outcome
+
+
+def validate_file(file: Path, check_instances: bool = True, use_cache: bool = False) -> FileReport | str:
+    """The report of one game file, or a usage problem (the file cannot be read)."""
+    display = str(file)
+    variant = "instances" if check_instances else "no-instances"
+    if use_cache:
+        cached = compilecache.lookup(file, display, variant)
+        if cached is not None:
+            return FileReport(display, None, cached.diagnostics, cached.sources)
+    from .compiler import compile_file
+
+    with compilecache.recording() as opened:
+        try:
+            result = compile_file(file, display)
+        except OSError as err:
+            return f"cannot read {file}: {err.strerror or err}"
+        diagnostics = list(result.diagnostics)
+        sources = result.sources()
+        if check_instances and result.machine is not None:
+            diagnostics += _instance_diagnostics(result, sources)
+    if use_cache:
+        compilecache.store(file, display, variant, opened, diagnostics, sources)
+    return FileReport(display, result, diagnostics, sources)
 
 
 def _instance_diagnostics(result: CompileResult, sources: dict[str, str]) -> list[Diagnostic]:
