@@ -112,3 +112,29 @@ def test_the_whole_app_and_helpers_are_still_found_on_gamelang_cli():
     assert callable(cli.resume_command) and callable(cli.load_machine_or_exit) and callable(cli.fail)
     with pytest.raises(AttributeError):
         cli.no_such_helper  # noqa: B018
+
+
+def test_every_command_function_of_the_cli_modules_is_in_the_table():
+    """A function written as a command (its parameters are typer arguments or options) that the
+    table does not name would never be registered: a new command needs its line in the table."""
+    import importlib
+    import pkgutil
+
+    import gamelang
+    from typer.models import ParameterInfo
+
+    targets = {entry.target for entry in cli.COMMANDS.values()}
+    for name in cli.COMMANDS:  # subcommands of a typer app that the table names (train sft, ...)
+        target = cli.load_target(name)
+        if isinstance(target, typer.Typer):
+            targets |= {f"{c.callback.__module__}:{c.callback.__name__}" for c in target.registered_commands}
+    for info in pkgutil.iter_modules(gamelang.__path__):
+        if not info.name.startswith("cli_"):
+            continue
+        module = importlib.import_module(f"gamelang.{info.name}")
+        for name, value in vars(module).items():
+            if not inspect.isfunction(value) or value.__module__ != module.__name__ or name.startswith("_"):
+                continue
+            params = inspect.signature(value).parameters.values()
+            if any(isinstance(p.default, ParameterInfo) for p in params):
+                assert f"{module.__name__}:{name}" in targets, f"{module.__name__}.{name} is not in cli.COMMANDS"
