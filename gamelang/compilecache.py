@@ -5,7 +5,8 @@ instances); most runs of `validate` see the same files as the run before. An ent
 diagnostics of one game file (with the source lines they show) and is used only when every
 input is unchanged:
 
-- its key hashes gamelang's own files (every module and the grammar), the names of every
+- its key hashes gamelang's own files (every module and the grammar, by name, size and
+  modification time, as Python judges its bytecode), the names of every
   installed distribution (their versions: Lark, Jinja, pydantic, ...), Python's version, the
   variant (instances checked or not), the path as given, the resolved path, and the file's bytes;
 - the entry lists every other file the validation opened (imported games and libraries, template
@@ -100,13 +101,20 @@ _toolchain: str | None = None
 
 
 def toolchain() -> str:
-    """A hash of what validates a game: gamelang's files, the installed distributions, Python."""
+    """A hash of what validates a game: gamelang's files, the installed distributions, Python.
+
+    gamelang's files count by name, size and modification time, the test Python itself applies
+    to decide that a module's cached bytecode is stale (reading and hashing all of them cost
+    about as much as starting Python).
+    """
     global _toolchain
     if _toolchain is None:
         h = hashlib.sha256(f"{FORMAT}\0{sys.version}\0{sys.implementation.name}\0".encode())
-        for file in sorted(p for p in _PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            h.update(str(file.relative_to(_PACKAGE)).encode() + b"\0")
-            h.update(file.read_bytes())
+        for here, dirs, names in os.walk(_PACKAGE):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(names):
+                st = os.stat(os.path.join(here, name))
+                h.update(f"{os.path.relpath(os.path.join(here, name), _PACKAGE)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
         for folder in sorted({p for p in map(_site_of, ("lark", "jinja2", "pydantic", "pydantic_core")) if p}):
             try:  # the dist-info folders name every installed distribution and its version
                 h.update("\0".join(sorted(os.listdir(folder))).encode())
