@@ -33,7 +33,7 @@ class MoveError(Exception):
     """A move whose declaration cannot be compiled (bad regex, bad group types)."""
 
 
-@dataclass
+@dataclass(slots=True)  # one per reply parsed: slots make it cheaper to build
 class ParseResult:
     """The outcome of parsing one reply: a record, or why it did not parse."""
 

@@ -53,7 +53,7 @@ class GameRuntimeError(Exception):
     """The game itself failed while running (an expression or a template): outcome ``error``."""
 
 
-@dataclass
+@dataclass(slots=True)  # one per step: slots make it cheaper to build
 class Turn:
     """What the environment returns: who must act next, or how the episode ended."""
 
