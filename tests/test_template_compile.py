@@ -49,3 +49,20 @@ def test_a_source_is_compiled_once_and_a_failure_every_time():
         with pytest.raises(TemplateProblem, match="no filter named 'nope'"):
             compile_template("{{ a | nope }}")
     assert "{{ a | nope }}" not in templates._COMPILED
+
+
+@pytest.mark.parametrize("source", ["CLUE: {{ clue.text }}", "{{ a }} and {{ b }}", "{{ self }}", "text only"])
+def test_a_plain_template_gets_its_code_when_jinja_must_render_it(source):
+    compiled = templates._compile_template(source)
+    full = dataclasses.replace(compiled, plain=None)  # as when the plain path falls back to Jinja
+    context = {"clue": {"text": "t"}, "a": 1, "b": "x"}
+    try:
+        expected = ("ok", full.render(context))
+    except templates.RenderError as err:
+        expected = ("error", str(err))
+    assert not isinstance(full.code, str)  # generated and compiled at that rendering
+    try:
+        got = ("ok", compiled.render(context))
+    except templates.RenderError as err:
+        got = ("error", str(err))
+    assert got == expected

@@ -445,9 +445,10 @@ class CompiledTemplate:
     """A compiled template and the names it reads.
 
     ``code`` is the template's Python code, or the Python source Jinja generated for it, compiled
-    at the first rendering: checking a game needs the names a template reads, not its code, and
-    Python's ``compile`` was a fifth of the time spent on templates by `gamelang validate`. Only
-    code that cannot fail to compile is left for later (see :func:`_compiles_surely`).
+    at the first rendering (or, for a plain template, its Jinja tree, whose code is generated
+    then): checking a game needs the names a template reads, not its code, and Python's
+    ``compile`` was a fifth of the time spent on templates by `gamelang validate`. Only code that
+    cannot fail to compile is left for later (see :func:`_compiles_surely`).
     """
 
     source: str
@@ -468,6 +469,10 @@ class CompiledTemplate:
         made = self.__dict__.get("_template")
         if made is None:
             env = environment()
+            if isinstance(self.code, nodes.Template):  # a plain template's tree: generate its code
+                generator = _CodeGenerator(env, None, None, optimized=env.optimized)
+                generator.visit(self.code)
+                self.code = generator.stream.getvalue()
             if isinstance(self.code, str):
                 self.code = env._compile(self.code, "<template>")
             made = self.__dict__["_template"] = env.template_class.from_code(env, self.code, env.make_globals(None),
@@ -649,10 +654,22 @@ def _compile_template(source: str) -> CompiledTemplate:
                 loop.iter = nodes.Call(nodes.Name("_gl_loop", "load"), [loop.iter], [], None, None,
                                        lineno=loop.lineno)
         tree = _Rewrite().visit(tree)
-        # the code generator also reports unknown filters and tests, and gives the free names
-        generator = _CodeGenerator(env, None, None, optimized=env.optimized)
-        generator.visit(tree)
+        plain = _plain_pieces(tree)
         found = _nodes(tree)
+        # `self` is the one name Jinja's top level declares itself (the template's blocks)
+        if plain is None or any(kind != _TEXT and name == "self" for kind, name, _ in plain):
+            # the code generator also reports unknown filters and tests, and gives the free names
+            generator = _CodeGenerator(env, None, None, optimized=env.optimized)
+            generator.visit(tree)
+            found = _nodes(tree)
+            undeclared: set[str] = generator.undeclared
+            code: Any = generator.stream.getvalue()
+        else:
+            # only text, names and name.field (two thirds of the shipped templates): every name is
+            # read from the context, there is nothing the generator could refuse, and the plain
+            # path renders them; the code is generated if a rendering falls back to Jinja
+            undeclared = {n.name for n in found if isinstance(n, nodes.Name)}
+            code = tree
         # Jinja's analysis misses a `{% set %}` inside `{% if %}` (or a loop) that is read in the same
         # block: a name the template assigns itself is never one it needs from the game
         assigned = {n.name for node in found if isinstance(node, (nodes.Assign, nodes.AssignBlock))
@@ -662,9 +679,8 @@ def _compile_template(source: str) -> CompiledTemplate:
         library_names = set(ALL_FUNCTIONS) - set(FUNCTIONS)
         loaded = [n for n in found if isinstance(n, nodes.Name) and n.ctx == "load"]
         called = {n.name for n in loaded if n.name in library_names}
-        variables = (frozenset(generator.undeclared) - set(env.globals) | called) - assigned
-        code: Any = generator.stream.getvalue()
-        if not _compiles_surely(code):
+        variables = (frozenset(undeclared) - set(env.globals) | called) - assigned
+        if isinstance(code, str) and not _compiles_surely(code):
             code = env._compile(code, "<template>")
     except TemplateSyntaxError as err:  # includes TemplateAssertionError (unknown filter, ...)
         raise TemplateProblem(err.message or "invalid template syntax", err.lineno or 1) from None
@@ -675,5 +691,5 @@ def _compile_template(source: str) -> CompiledTemplate:
                    if isinstance(n, nodes.Getattr) and isinstance(n.node, nodes.Name) and n.node.ctx == "load")
     function_names = frozenset(n.name for n in loaded if n.name in ALL_FUNCTIONS) - assigned
     called = frozenset(c.node.name for c in found if isinstance(c, nodes.Call) and isinstance(c.node, nodes.Name))
-    return CompiledTemplate(source, code, variables, fields, _plain_pieces(tree), function_names,
+    return CompiledTemplate(source, code, variables, fields, plain, function_names,
                             called & function_names)
