@@ -316,18 +316,36 @@ def _children(e: Expr) -> list[Expr]:
 
 # ------------------------------------------------------------------ building from parse trees
 
-def _pos(node: Tree | Token) -> SourcePos:
+def _pos(node: Tree | Token, origin: tuple[int, int] = (1, 1)) -> SourcePos:
     if isinstance(node, Token):
-        return SourcePos(node.line, node.column, node.end_line, max(node.column, (node.end_column or 1) - 1))
+        line, column = _relative(node.line, node.column, origin)
+        end_line, end_column = _relative(node.end_line, node.end_column or 1, origin)
+        return SourcePos(line, column, end_line, max(column, end_column - 1))
     m = node.meta
     if getattr(m, "empty", True):
         return SourcePos(1, 1)
-    return SourcePos(m.line, m.column, m.end_line, max(1, m.end_column - 1))
+    line, column = _relative(m.line, m.column, origin)
+    end_line, end_column = _relative(m.end_line, m.end_column, origin)
+    return SourcePos(line, column, end_line, max(1, end_column - 1))
 
 
-def build(node: Tree | Token) -> Expr:
-    """Build an expression from a parse tree of the ``expr`` rule."""
-    p = _pos(node)
+def _relative(line: int, column: int, origin: tuple[int, int]) -> tuple[int, int]:
+    """A file position made relative to ``origin`` (the expression's first character, which becomes
+    line 1, column 1): columns move on the origin's line only, as they do in the expression's text."""
+    if origin == (1, 1):
+        return line, column
+    if line == origin[0]:
+        return 1, column - origin[1] + 1
+    return line - origin[0] + 1, column
+
+
+def build(node: Tree | Token, origin: tuple[int, int] = (1, 1)) -> Expr:
+    """Build an expression from a parse tree of the ``expr`` rule.
+
+    Positions are made relative to ``origin``, the (line, column) where the expression's text
+    begins: a subtree of a whole file's parse tree thus gives the same tree, positions included,
+    as parsing the expression's text alone (the .game front end hands expressions over built)."""
+    p = _pos(node, origin)
     if isinstance(node, Token):  # a bare token can only be a parenthesised atom's content
         raise ValueError(f"unexpected token {node!r}")
     kind, ch = node.data, node.children
@@ -348,39 +366,41 @@ def build(node: Tree | Token) -> Expr:
         close = raw.rindex("/")
         return RegexLit(raw[1:close].replace("\\/", "/"), raw[close + 1:], pos=p)
     if kind == "field":
-        return Field(build(ch[0]), str(ch[1]), pos=p)
+        return Field(build(ch[0], origin), str(ch[1]), pos=p)
     if kind == "index":
-        return Index(build(ch[0]), build(ch[1]), pos=p)
+        return Index(build(ch[0], origin), build(ch[1], origin), pos=p)
     if kind in ("slice_", "slice_step"):
-        obj, start, end, *step = (build(x) if x is not None else None for x in ch)
+        obj, start, end, *step = (build(x, origin) if x is not None else None for x in ch)
         return Slice(obj, start, end, step[0] if step else None, pos=p)
     if kind == "call":
-        return Call(str(ch[0]), tuple(build(a) for a in ch[1:] if a is not None), pos=p)
+        return Call(str(ch[0]), tuple(build(a, origin) for a in ch[1:] if a is not None), pos=p)
     if kind == "if_expr":
-        return IfExpr(build(ch[0]), build(ch[1]), build(ch[2]), pos=p)
+        return IfExpr(build(ch[0], origin), build(ch[1], origin), build(ch[2], origin), pos=p)
     if kind == "list_lit":
-        return ListLit(tuple(build(a) for a in ch if a is not None), pos=p)
+        return ListLit(tuple(build(a, origin) for a in ch if a is not None), pos=p)
     if kind == "comprehension":
         item, first, second, source, cond = ch
         names = (str(first),) + ((str(second),) if second is not None else ())
-        return Comprehension(build(item), names, build(source), build(cond) if cond is not None else None, pos=p)
+        return Comprehension(build(item, origin), names, build(source, origin),
+                             build(cond, origin) if cond is not None else None, pos=p)
     if kind == "key_function":
-        return KeyFunction(str(ch[0]), build(ch[1]), pos=p)
+        return KeyFunction(str(ch[0]), build(ch[1], origin), pos=p)
     if kind == "map_lit":
-        return MapLit(tuple((unquote(str(m.children[0])), build(m.children[1])) for m in ch if m is not None), pos=p)
+        return MapLit(tuple((unquote(str(m.children[0])), build(m.children[1], origin)) for m in ch if m is not None),
+                      pos=p)
     if kind == "neg":
-        operand = build(ch[1])
+        operand = build(ch[1], origin)
         if isinstance(operand, Lit) and type(operand.value) in (int, float):
             return Lit(-operand.value, pos=p)  # a negative number, as YAML would give it
         return Unary("-", operand, pos=p)
     if kind == "not_":
-        return Unary("not", build(ch[0]), pos=p)
+        return Unary("not", build(ch[0], origin), pos=p)
     if kind in ("or_", "and_"):
-        return Binary(kind[:-1], build(ch[0]), build(ch[1]), pos=p)
+        return Binary(kind[:-1], build(ch[0], origin), build(ch[1], origin), pos=p)
     if kind in ("binary", "compare"):
-        return Binary(str(ch[1]), build(ch[0]), build(ch[2]), pos=p)
+        return Binary(str(ch[1]), build(ch[0], origin), build(ch[2], origin), pos=p)
     if kind == "in_":
-        return Binary("in", build(ch[0]), build(ch[1]), pos=p)
+        return Binary("in", build(ch[0], origin), build(ch[1], origin), pos=p)
     if kind == "not_in":
-        return Binary("not in", build(ch[0]), build(ch[1]), pos=p)
+        return Binary("not in", build(ch[0], origin), build(ch[1], origin), pos=p)
     raise ValueError(f"unknown expression node {kind}")

@@ -424,6 +424,29 @@ class GameBuilder:
         pos = _node_pos(node)
         return Located(self.text[node.meta.start_pos:node.meta.end_pos], pos, TextPos(pos))
 
+    def expression(self, node: Tree | Token) -> Located:
+        """An expression, built from its subtree: the spec takes it as it is, where parsing its text
+        again would cost a second Lark parse. Its positions are relative to its text, as
+        :func:`parse_expression` gives them, so diagnostics map back through the same TextPos."""
+        located = self.slice(node)
+        if isinstance(node, Tree):
+            try:
+                located.value = ex.build(node, (node.meta.line, node.meta.column))
+            except ValueError:
+                pass  # not an expression tree: the spec parses the text and reports it
+        return located
+
+    def type_expr(self, node: Tree | Token) -> Located:
+        """A type, built from its subtree. An unknown type name is left as text, which the spec
+        parses again to report the error at the same place as for a YAML game."""
+        located = self.slice(node)
+        if isinstance(node, Tree):
+            try:
+                located.value = build_type(node)
+            except LangSyntaxError:
+                pass
+        return located
+
     def text_value(self, tok: Token) -> Located:
         """A string or text block as its value, with a map back to the file."""
         raw = str(tok)
@@ -540,9 +563,9 @@ class GameBuilder:
                                f"instance field '{name_tok}' is declared twice (first at line {seen[str(name_tok)].line})")
                 continue
             seen[str(name_tok)] = _tok_pos(name_tok)
-            entry: dict[str, Any] = {"type": self.slice(type_node)}
+            entry: dict[str, Any] = {"type": self.type_expr(type_node)}
             if default is not None:
-                entry["default"] = self.slice(default)
+                entry["default"] = self.expression(default)
             fields[self.name(name_tok)] = Located(entry, _tok_pos(name_tok))
         self.single("instance", node, Located(fields, _node_pos(node)), "instance block")
 
@@ -558,7 +581,7 @@ class GameBuilder:
     def decl_experiment_decl(self, node: Tree) -> None:
         settings: dict[Any, Any] = {}
         for s in node.children[1:]:
-            settings[self.name(s.children[0])] = self.slice(s.children[1])
+            settings[self.name(s.children[0])] = self.expression(s.children[1])
         self.put("experiments", node.children[0], Located(settings, _tok_pos(node.children[0])), "experiment")
 
     def decl_role_decl(self, node: Tree) -> None:
@@ -583,18 +606,18 @@ class GameBuilder:
 
     def decl_const_value(self, node: Tree) -> None:
         name, type_node, value = node.children
-        self.put("consts", name, Located({"type": self.slice(type_node), "value": self.slice(value)}, _tok_pos(name)),
-                 "constant")
+        self.put("consts", name, Located({"type": self.type_expr(type_node), "value": self.expression(value)},
+                                         _tok_pos(name)), "constant")
 
     def decl_const_file(self, node: Tree) -> None:
         name, type_node, file_tok = node.children
-        self.put("consts", name, Located({"type": self.slice(type_node), "file": self.text_value(file_tok)},
+        self.put("consts", name, Located({"type": self.type_expr(type_node), "file": self.text_value(file_tok)},
                                          _tok_pos(name)), "constant")
 
     def decl_var_decl(self, node: Tree) -> None:
         name, type_node, init = node.children
-        self.put("vars", name, Located({"type": self.slice(type_node), "init": self.slice(init)}, _tok_pos(name)),
-                 "variable")
+        self.put("vars", name, Located({"type": self.type_expr(type_node), "init": self.expression(init)},
+                                       _tok_pos(name)), "variable")
 
     def decl_move_decl(self, node: Tree) -> None:
         name, role, parser = node.children
@@ -623,15 +646,15 @@ class GameBuilder:
                 move["flags"] = Located(flags, SourcePos(tok.line, tok.column + close + 1))
             if types is not None:
                 record = types.children[0]
-                move["types"] = Located({self.name(f.children[0]): self.slice(f.children[1]) for f in record.children},
-                                        _node_pos(record))
+                move["types"] = Located({self.name(f.children[0]): self.type_expr(f.children[1])
+                                         for f in record.children}, _node_pos(record))
         elif parser.data == "choice_move":
             move["choice"] = self.string_list(parser.children[0])
         elif parser.data == "tool_move":  # `tool` offers every declared tool, `tool [a, b]` those
             move["tool"] = Located([self.name(t) for t in parser.children if t is not None], _node_pos(parser))
         else:
             record = parser.children[0]
-            move["json"] = Located({self.name(f.children[0]): self.slice(f.children[1]) for f in record.children},
+            move["json"] = Located({self.name(f.children[0]): self.type_expr(f.children[1]) for f in record.children},
                                    _node_pos(record))
         self.put("moves", name, Located(move, _tok_pos(name)), "move")
 
@@ -651,7 +674,7 @@ class GameBuilder:
                                f"tool '{name}' has two arguments named '{arg_name}'")
                 continue
             seen.add(str(arg_name))
-            entry: dict[str, Any] = {"type": self.slice(type_node)}
+            entry: dict[str, Any] = {"type": self.type_expr(type_node)}
             if optional is not None:
                 entry["optional"] = Located(True, _tok_pos(optional))
             table[self.name(arg_name)] = Located(entry, _tok_pos(arg_name))
@@ -672,13 +695,13 @@ class GameBuilder:
                 if str(metric_name) in {m.value for m in metrics}:
                     self.diags.add(self.path, _tok_pos(metric_name), "GL0008", f"metric '{metric_name}' is declared twice")
                     continue
-                metrics[self.name(metric_name)] = self.slice(item.children[1])
+                metrics[self.name(metric_name)] = self.expression(item.children[1])
             else:
                 key = item.data.removeprefix("score_")
                 if key in {k.value if isinstance(k, Located) else k for k in score}:
                     self.diags.add(self.path, _node_pos(item), "GL0008", f"score `{key}` is given twice")
                     continue
-                score[Located(key, _node_pos(item))] = self.slice(item.children[0])
+                score[Located(key, _node_pos(item))] = self.expression(item.children[0])
         if metrics:
             score["metrics"] = metrics
         self.single("score", node, Located(score, _node_pos(node)), "score block")
@@ -745,13 +768,13 @@ class GameBuilder:
         return out
 
     def stmt_check(self, ch: list, pos: SourcePos) -> dict:
-        out = {"check": self.slice(ch[0])}
+        out = {"check": self.expression(ch[0])}
         if ch[1] is not None:
             out["else"] = self.failure(ch[1])
         return out
 
     def stmt_set(self, ch: list, pos: SourcePos) -> dict:
-        return {"set": self.name(ch[0]), "to": self.slice(ch[1])}
+        return {"set": self.name(ch[0]), "to": self.expression(ch[1])}
 
     def stmt_tell(self, ch: list, pos: SourcePos) -> dict:
         return {"tell": self.name(ch[0]), "message": self.template(ch[1])}
@@ -760,11 +783,11 @@ class GameBuilder:
         return {"result": self.name(ch[0]), "message": self.template(ch[1])}
 
     def stmt_reward(self, ch: list, pos: SourcePos) -> dict:
-        out = {"reward": self.slice(ch[0])}
+        out = {"reward": self.expression(ch[0])}
         if ch[1] is not None:
             out["to"] = self.name(ch[1])
         if ch[2] is not None:
-            out["once"] = self.slice(ch[2])
+            out["once"] = self.expression(ch[2])
         return out
 
     def stmt_goto(self, ch: list, pos: SourcePos) -> dict:
@@ -775,20 +798,21 @@ class GameBuilder:
 
     def stmt_if_block(self, ch: list, pos: SourcePos) -> dict:
         cond, then, other = ch
-        out = {"if": self.slice(cond), "then": Located(self.block(then), _node_pos(then))}
+        out = {"if": self.expression(cond), "then": Located(self.block(then), _node_pos(then))}
         if other is not None:  # `else { ... }` or `else if ...`
             out["else"] = Located(self.block(other) if other.data == "block" else [self.stmt(other)],
                                   _node_pos(other))
         return out
 
     def stmt_if_goto(self, ch: list, pos: SourcePos) -> dict:
-        return {"if": self.slice(ch[0]), "then": [Located({"goto": self.name(ch[1])}, _tok_pos(ch[1]))]}
+        return {"if": self.expression(ch[0]), "then": [Located({"goto": self.name(ch[1])}, _tok_pos(ch[1]))]}
 
     def stmt_if_end(self, ch: list, pos: SourcePos) -> dict:
-        return {"if": self.slice(ch[0]), "then": [Located(self.end(ch[1], ch[2]), _node_pos(ch[1]))]}
+        return {"if": self.expression(ch[0]), "then": [Located(self.end(ch[1], ch[2]), _node_pos(ch[1]))]}
 
     def stmt_for_loop(self, ch: list, pos: SourcePos) -> dict:
-        return {"for": self.name(ch[0]), "in": self.slice(ch[1]), "do": Located(self.block(ch[2]), _node_pos(ch[2]))}
+        return {"for": self.name(ch[0]), "in": self.expression(ch[1]),
+                "do": Located(self.block(ch[2]), _node_pos(ch[2]))}
 
     def end(self, outcome: Tree, reason: Token | None) -> dict:
         out: dict[str, Any] = {"end": Located(str(outcome.children[0]), _node_pos(outcome))}
