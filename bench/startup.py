@@ -4,10 +4,14 @@ as a ratio to `python -c pass` measured in the same run (the unit that makes mac
 The commands are run in turn, round after round (paired and interleaved, so that a busy machine
 slows them alike), and the medians are compared. Caches are warm, as on a user's machine after the
 first command: Python's bytecode (PYTHONDONTWRITEBYTECODE is unset for the children) and the
-parser tables (gamelang.parsercache); the cold-cache `validate` is printed too. When clemcore is
-installed, `clem run -g taboo -m mock` is timed alongside `gamelang run taboo`.
+parser tables (gamelang.parsercache); the cold-cache `validate` is printed too.
 
-    python bench/startup.py [--rounds 9]
+With clem (clemcore) at hand, `clem run -g taboo -m mock` is timed alongside `gamelang run taboo`,
+from clembench's taboo folder (`--clem-taboo DIR`: clem finds the game in the folder it runs in).
+clembench's taboo needs nltk and its English stop words; without network, put a list of them
+in $NLTK_DATA/corpora/stopwords/english (games/taboo/stopwords_en.txt is that list):
+
+    python bench/startup.py [--rounds 9] [--clem PATH] [--clem-taboo CLEMBENCH/taboo]
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--clem", help="the clem command (default: clem on PATH)")
+    ap.add_argument("--clem-taboo", type=Path, help="clembench's taboo folder, where clem is run")
     args = ap.parse_args()
 
     env = dict(os.environ)
@@ -59,7 +65,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="gamelang-bench-"))
     cold_cache = work / "cold-cache"
     cold_env = dict(env, GAMELANG_CACHE_DIR=str(cold_cache))
-    clem = shutil.which("clem")
+    clem = args.clem or shutil.which("clem")
+    if clem and not args.clem_taboo:
+        print("clem is installed but --clem-taboo is not given: clem is left out")
+        clem = None
     runs = iter(range(10**6))
 
     def run_out() -> list[str]:
@@ -74,17 +83,19 @@ def main() -> None:
         "gamelang run taboo (60 episodes)": (run_out, env),
     }
     if clem:
-        commands["clem run -g taboo -m mock"] = (lambda: [clem, "run", "-g", "taboo", "-m", "mock"], env)
+        commands["clem run -g taboo -m mock"] = (lambda: [clem, "run", "-g", "taboo", "-m", "mock",
+                                                                 "-r", str(work / "clem-results")], env,
+                                                  args.clem_taboo.resolve())
     times: dict[str, list[float]] = {name: [] for name in commands}
     cpu: dict[str, list[float]] = {name: [] for name in commands}
     try:
-        for name, (cmd, cenv) in commands.items():  # warm-up: bytecode, parser tables, file cache
-            timed(cmd(), cenv, ROOT)
+        for name, (cmd, cenv, *cwd) in commands.items():  # warm-up: bytecode, parser tables, file cache
+            timed(cmd(), cenv, cwd[0] if cwd else ROOT)
         for _ in range(args.rounds):
-            for name, (cmd, cenv) in commands.items():
+            for name, (cmd, cenv, *cwd) in commands.items():
                 if cenv is cold_env:
                     shutil.rmtree(cold_cache, ignore_errors=True)
-                wall, used = timed(cmd(), cenv, ROOT)
+                wall, used = timed(cmd(), cenv, cwd[0] if cwd else ROOT)
                 times[name].append(wall)
                 cpu[name].append(used)
     finally:
@@ -104,8 +115,10 @@ def main() -> None:
               f"{med_cpu[name] / unit_cpu:>7.1f}  {target}")
     run = med["gamelang run taboo (60 episodes)"]
     if clem:
-        ratio = run / med["clem run -g taboo -m mock"]
-        print(f"gamelang run taboo / clem run -g taboo -m mock = {ratio:.3f} (target <= {RUN_TARGET_VS_CLEM:.3f})")
+        name = "clem run -g taboo -m mock"
+        print(f"gamelang run taboo / clem run -g taboo -m mock = {run / med[name]:.3f} wall, "
+              f"{med_cpu['gamelang run taboo (60 episodes)'] / med_cpu[name]:.3f} CPU "
+              f"(target <= {RUN_TARGET_VS_CLEM:.3f})")
     else:
         print(f"clem is not installed: gamelang run taboo is {run:.2f} s here, {run / unit:.0f}x python -c pass; "
               f"against clem's {CLEM_ISSUE_S} s from issue 14 (another day, same kind of machine) that would be "
