@@ -66,6 +66,12 @@ def export_command(
     test_share: float = typer.Option(0.2, "--test-share", help="With --split: the test share."),
     split_seed: int = typer.Option(0, "--split-seed", help="With --split: the split seed."),
     golden: bool = typer.Option(False, "--golden", help="Only the golden paths of search trees (gamelang search)."),
+    divergences: Optional[bool] = typer.Option(
+        None, "--divergences/--no-divergences",
+        help="kto, dpo: add the sibling divergences of search trees (trees.jsonl): the golden reply desirable "
+             "(chosen), a dropped sibling's reply undesirable (rejected). Default: on for search folders."),
+    probes: bool = typer.Option(False, "--probes",
+                                help="sft, kto: add rows of the probe exchanges (left out of records' messages)."),
     players_name: list[str] = typer.Option(
         [], "--players-name",
         help="clembench: the players' folder of each run, once per run (default: the player specs joined by --)."),
@@ -73,13 +79,15 @@ def export_command(
     """Turn the episodes of runs into an SFT, DPO or KTO dataset that TRL's trainers take, or write
     them as clembench results (export clembench RUN... --out FOLDER)."""
     if format is ExportFormat.clembench:
-        if role or model or outcome or min_score is not None or level or max_pairs or split or golden:
+        if (role or model or outcome or min_score is not None or level or max_pairs or split or golden
+                or divergences is not None or probes):
             raise fail("export clembench takes --out FOLDER, --game and --players-name only")
         _export_clembench(runs, out, players_name, tuple(game))
     if players_name:
         raise fail("--players-name is an option of 'export clembench'")
     from rich.console import Console
 
+    from .data.divergences import TREES_FILE
     from .data.episodes import ExportError
     from .data.export import ExportOptions, export
     from .data.select import Criteria
@@ -87,9 +95,16 @@ def export_command(
 
     if format is not ExportFormat.dpo and (level is not None or max_pairs is not None):
         raise fail("--level and --max-pairs-per-instance are options of 'export dpo'")
+    if format is ExportFormat.sft and divergences is not None:
+        raise fail("--divergences and --no-divergences are options of 'export kto' and 'export dpo'")
+    if format is ExportFormat.dpo and probes:
+        raise fail("--probes is an option of 'export sft' and 'export kto'")
+    if divergences and not any((run / TREES_FILE).is_file() for run in runs):
+        raise fail(f"--divergences: none of these runs is a search folder (no {TREES_FILE})")
     criteria = Criteria(tuple(game), tuple(role), tuple(model), tuple(outcome), min_score,
                         split_or_exit(split, test_share, split_seed), golden)
-    options = ExportOptions(format.value, criteria, (level or PairLevel.turn).value, max_pairs or DEFAULT_MAX_PAIRS)
+    options = ExportOptions(format.value, criteria, (level or PairLevel.turn).value, max_pairs or DEFAULT_MAX_PAIRS,
+                            divergences, probes)
     console = Console(highlight=False, width=None if Console().is_terminal else 120)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:

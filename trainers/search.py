@@ -30,10 +30,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from gamelang.data.divergences import TREES_FILE, read_trees
 from gamelang.runtime.episode import GameEnv
 from gamelang.runtime.rollout import EpisodeJob, RolloutEngine
 
-TREES_FILE = "trees.jsonl"
 MODES = ("josh", "factor")
 
 
@@ -251,21 +251,6 @@ def leaf_record(tree: Tree, env: GameEnv) -> dict[str, Any]:
     return record
 
 
-def read_trees(folder: Path) -> dict[tuple, dict[str, Any]]:
-    """The finished trees of a search folder by (game, experiment, instance, episode); a torn last line is ignored."""
-    path = folder / TREES_FILE
-    trees: dict[tuple, dict[str, Any]] = {}
-    if not path.is_file():
-        return trees
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            tree = json.loads(line)
-            trees[(tree["game"], tree["experiment"], str(tree["instance"]), int(tree["episode"]))] = tree
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-            continue  # the write of the last tree was cut off: it is searched again
-    return trees
-
-
 def append_tree(folder: Path, tree: Tree) -> None:
     """Append one finished tree to trees.jsonl and make sure it is on disk."""
     with open(folder / TREES_FILE, "a", encoding="utf-8") as fh:
@@ -354,42 +339,18 @@ def divergence_rows(folder: Path, role: str) -> list[dict[str, Any]]:
     """KTO rows from the sibling divergences of a search folder's fully successful trees.
 
     At every golden node that earned a reward, the golden reply is desirable and each sibling
-    reply at the same point that earned nothing (and says something else) is undesirable. The
-    prompt is the conversation before that reply, read from the tree's won golden leaf. Dropped
-    siblings have no episode record of their own (their episode never ended), so ``gamelang
-    export kto`` cannot see them; ``trees.jsonl`` keeps their replies.
+    reply at the same point that earned nothing (and says something else) is undesirable; the
+    prompt is the conversation before that reply, read from the tree's won golden leaf
+    (:mod:`gamelang.data.divergences`; ``gamelang export kto`` adds the same rows to a search
+    folder's episodes, and ``export dpo`` the pairs).
     """
-    from gamelang.runtime.runfolder import read_run
+    from collections import Counter
 
-    records = read_run(folder).latest()
-    rows: list[dict[str, Any]] = []
-    for key, tree in read_trees(folder).items():
-        if tree.get("status") != "success":
-            continue
-        nodes = {n["id"]: n for n in tree["nodes"]}
-        leaf = next((n for n in nodes.values() if n["golden"] and n["status"] == "ended" and n["outcome"] == "win"),
-                    None)
-        record = records.get((*key, leaf["id"])) if leaf else None
-        if record is None:
-            continue
-        messages = record["messages"][role]
-        replies = [i for i, m in enumerate(messages) if m["role"] == "assistant"]
-        meta = {"game": key[0], "experiment": key[1], "instance": key[2], "episode": key[3], "role": role}
-        for node in nodes.values():
-            if not (node["golden"] and node["rewards"] and node["parent"] is not None):
-                continue
-            if node["depth"] > len(replies):
-                continue
-            index = replies[node["depth"] - 1]
-            prompt = messages[:index]
-            rows.append({"prompt": prompt, "completion": [messages[index]], "label": True, **meta,
-                         "turn": node["depth"] - 1})
-            seen = {messages[index]["content"]}
-            for sibling in nodes.values():
-                if (sibling["parent"] != node["parent"] or sibling["id"] == node["id"] or sibling["rewards"]
-                        or sibling["reply"] is None or sibling["reply"] in seen):
-                    continue
-                seen.add(sibling["reply"])
-                rows.append({"prompt": prompt, "completion": [{"role": "assistant", "content": sibling["reply"]}],
-                             "label": False, **meta, "turn": node["depth"] - 1})
-    return rows
+    from gamelang.data.divergences import divergence_kto_rows, find_divergences
+    from gamelang.data.episodes import load_runs
+    from gamelang.data.select import RoleView
+
+    loaded = load_runs([folder])
+    views = [RoleView(e, role) for e in loaded.episodes if role in e.roles]
+    found = find_divergences(views, {str(folder): read_trees(folder)}, {str(folder): role}, Counter())
+    return divergence_kto_rows(found).rows

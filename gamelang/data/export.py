@@ -11,10 +11,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .divergences import (divergence_dpo_rows, divergence_kto_rows, find_divergences, learner_of,
+                          read_trees)
 from .dpo import DEFAULT_MAX_PAIRS, dpo_rows
 from .episodes import EXIT_PROBLEMS, ExportError, LoadedRuns, load_runs
 from .kto import kto_rows
-from .rows import Built
+from .probes import probe_kto_rows, probe_sft_rows
+from .rows import Built, append_new
 from .select import Criteria, Selection, select_views
 from .sft import sft_rows
 
@@ -29,6 +32,10 @@ class ExportOptions:
     criteria: Criteria = field(default_factory=Criteria)
     level: str = "turn"  # dpo
     max_pairs: int = DEFAULT_MAX_PAIRS  # dpo, per game, experiment, instance and role
+    # kto, dpo: rows of the sibling divergences of search trees (trees.jsonl); None: wherever a
+    # run folder has one (a search folder's dropped siblings are otherwise lost to training)
+    divergences: bool | None = None
+    probes: bool = False  # sft, kto: rows of the probe exchanges too (records' messages leave them out)
 
 
 @dataclass
@@ -71,6 +78,41 @@ def build(options: ExportOptions, views) -> Built:
     raise ValueError(f"unknown format {options.format!r}")
 
 
+def add_divergences(built: Built, options: ExportOptions, loaded: LoadedRuns, views) -> None:
+    """Add the rows of the search trees' sibling divergences (kto; dpo at the turn level) that the
+    episodes' rows do not hold yet; only trees whose won golden leaf is a chosen view count."""
+    if options.format not in ("kto", "dpo") or options.divergences is False:
+        return
+    trees = {str(data.path): read_trees(data.path) for data in loaded.runs}
+    if not any(trees.values()):
+        return
+    if options.format == "dpo" and options.level != "turn":
+        built.counts["divergence pairs left out: --level episode"] += 1
+        return
+    learners = {str(data.path): learner_of(data.meta) for data in loaded.runs}
+    found = find_divergences(views, trees, learners, built.counts)
+    if options.format == "kto":
+        append_new(built, divergence_kto_rows(found), ("prompt", "completion", "label"), "divergence rows")
+        return
+    least = options.criteria.min_score  # the least score of a chosen episode
+    found = [d for d in found if least is None or (d.view.episode.main is not None
+                                                   and d.view.episode.main >= least)]
+    append_new(built, divergence_dpo_rows(found), ("prompt", "chosen", "rejected"), "divergence pairs")
+
+
+def add_probes(built: Built, options: ExportOptions, views) -> None:
+    """Add a row of every probe exchange (sft) or probe reply (kto) of the chosen views."""
+    if not options.probes:
+        return
+    if options.format == "sft":
+        append_new(built, probe_sft_rows(views), ("messages",), "probe rows")
+    elif options.format == "kto":
+        append_new(built, probe_kto_rows(views, options.criteria.min_score), ("prompt", "completion", "label"),
+                   "probe rows")
+    else:
+        raise ValueError(f"probe rows are made for sft and kto, not {options.format!r}")
+
+
 def split_warnings(loaded: LoadedRuns, rows: list[dict[str, Any]], criteria: Criteria) -> list[str]:
     """Warn about training data drawn from test instances."""
     warnings = []
@@ -94,6 +136,8 @@ def export(paths: list[Path], options: ExportOptions) -> ExportResult:
                           + (f" ({loaded.malformed} malformed records)" if loaded.malformed else ""), EXIT_PROBLEMS)
     selection = select_views(loaded.episodes, selection_criteria(options))
     built = build(options, selection.views)
+    add_divergences(built, options, loaded, selection.views)
+    add_probes(built, options, selection.views)
     if loaded.malformed:
         built.counts["malformed records skipped"] = loaded.malformed
     return ExportResult(built.rows, loaded, selection, built.counts,

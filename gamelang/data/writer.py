@@ -81,4 +81,19 @@ def _write_parquet(rows: list[dict[str, Any]], path: Path) -> None:
     except ImportError:
         raise ExportError("writing parquet needs the 'datasets' package (pip install 'gamelang[train]'); "
                           "or write .jsonl") from None
-    Dataset.from_list(rows).to_parquet(str(path))
+    Dataset.from_list(same_columns(rows)).to_parquet(str(path))
+
+
+def same_columns(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows, each with every column some row has (null where it has none).
+
+    ``Dataset.from_list`` takes its columns from the first row: a column that only some rows hold
+    (``source`` of divergence and probe rows) would be dropped. Rows that all hold the same columns
+    are returned as they are.
+    """
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    if all(len(row) == len(columns) for row in rows):
+        return rows
+    return [{name: row.get(name) for name in columns} for row in rows]
