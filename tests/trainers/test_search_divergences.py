@@ -102,11 +102,14 @@ def test_divergence_options_are_refused_where_they_mean_nothing(search, tmp_path
         assert proc.returncode == 2 and text in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
 
 
-def test_a_parquet_export_keeps_the_source_column(search, tmp_path):
+def test_datasets_reads_the_source_column_of_jsonl_and_parquet_exports(search, tmp_path):
     pytest.importorskip("datasets")
-    from datasets import Dataset
+    from datasets import Dataset, load_dataset
 
-    proc = run("export", "kto", str(search), "--out", str(tmp_path / "kto.parquet"))
-    assert proc.returncode == 0, proc.stderr
-    data = Dataset.from_parquet(str(tmp_path / "kto.parquet"))
-    assert "source" in data.column_names and "divergence" in data["source"] and None in data["source"]
+    for name in ("kto.parquet", "kto.jsonl"):
+        proc = run("export", "kto", str(search), "--out", str(tmp_path / name))
+        assert proc.returncode == 0, proc.stderr
+    for data in (Dataset.from_parquet(str(tmp_path / "kto.parquet")),
+                 load_dataset("json", data_files=str(tmp_path / "kto.jsonl"), split="train")):
+        assert "source" in data.column_names and "divergence" in data["source"] and None in data["source"]
+        assert None in data["outcome"] and "win" in data["outcome"]
