@@ -6,6 +6,8 @@ Modules, one job each:
 - :mod:`.select` chooses the learner views (an episode seen by one role), counting what it skips;
 - :mod:`.conversation` compares and cuts conversations;
 - :mod:`.sft`, :mod:`.dpo`, :mod:`.kto` build the rows of each format;
+- :mod:`.divergences` adds the sibling divergences of search trees (``trees.jsonl``) to KTO and DPO;
+- :mod:`.probes` rebuilds probe exchanges from a record's events, as SFT and KTO rows;
 - :mod:`.writer` writes rows as JSONL or parquet.
 
 The row shapes are documented in docs/datasets.md.
