@@ -4,7 +4,9 @@ as a ratio to `python -c pass` measured in the same run (the unit that makes mac
 The commands are run in turn, round after round (paired and interleaved, so that a busy machine
 slows them alike), and the medians are compared. Caches are warm, as on a user's machine after the
 first command: Python's bytecode (PYTHONDONTWRITEBYTECODE is unset for the children) and the
-parser tables (gamelang.parsercache); the cold-cache `validate` is printed too.
+parser tables (gamelang.parsercache) and the clean reports of `validate` (gamelang.compilecache);
+`validate` with `--no-cache` (every game checked, parser tables cached) and with both caches
+empty are printed too.
 
 With clem (clemcore) at hand, `clem run -g taboo -m mock` is timed alongside `gamelang run taboo`,
 from clembench's taboo folder (`--clem-taboo DIR`: clem finds the game in the folder it runs in).
@@ -79,7 +81,8 @@ def main() -> None:
         "python -c pass": (lambda: [sys.executable, "-c", "pass"], env),
         "gamelang --help": (lambda: gamelang() + ["--help"], env),
         "gamelang validate games": (lambda: gamelang() + ["validate", "games"], env),
-        "gamelang validate games (cold parser cache)": (lambda: gamelang() + ["validate", "games"], cold_env),
+        "gamelang validate games --no-cache": (lambda: gamelang() + ["validate", "--no-cache", "games"], env),
+        "gamelang validate games (cold caches)": (lambda: gamelang() + ["validate", "games"], cold_env),
         "gamelang run taboo (60 episodes)": (run_out, env),
     }
     if clem:

@@ -56,11 +56,13 @@ def validate(
     paths: list[Path] = typer.Argument(..., help="Game files, or folders to search for *.game and *.game.yaml."),
     format: DiagnosticFormat = typer.Option(DiagnosticFormat.text, "--format", "-f", help="text or json."),
     instances: bool = typer.Option(True, help="Also check every instance against the instance schema."),
+    cache: bool = typer.Option(True, help="Report a game whose files are all unchanged since a clean "
+                                          "validation from the cache instead of checking it again."),
 ) -> None:
     """Check game files and report every problem with its position, code and hint."""
     from .validate import validate_paths
 
-    outcome = validate_paths(paths, check_instances=instances)
+    outcome = validate_paths(paths, check_instances=instances, use_cache=cache)
     if format is DiagnosticFormat.json:
         typer.echo(outcome.render_json())
     else:
