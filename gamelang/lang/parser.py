@@ -99,9 +99,12 @@ class TooManyTokens(Exception):
 def get_parser() -> Lark:
     """The Lark parser for all three start symbols, once per process (its tables cached on disk)."""
     from ..parsercache import lalr_parser
+    from .treebuild import fuse_callbacks
 
-    return lalr_parser(GRAMMAR_PATH.read_text(encoding="utf-8"), start=["start", "expr", "type"],
-                       propagate_positions=True, maybe_placeholders=True, postlex=_WholeWordKeywords())
+    parser = lalr_parser(GRAMMAR_PATH.read_text(encoding="utf-8"), start=["start", "expr", "type"],
+                         propagate_positions=True, maybe_placeholders=True, postlex=_WholeWordKeywords())
+    fuse_callbacks(parser)  # the same trees, built in one call per rule instead of Lark's chain of wrappers
+    return parser
 
 
 #: Words that may appear inside an expression: a name may never be one of these.
