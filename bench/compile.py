@@ -3,7 +3,8 @@
 1. For each game, in this process (the parser built once, first; modules imported), the CPU time
    of each stage of `gamelang validate GAME`, medians of ``--runs`` runs:
    parse (reading and parsing the file and the files it imports), spec (validating the parsed
-   data into a GameSpec, which reparses the expressions the .game front end hands over as text),
+   data into a GameSpec; the .game front end hands over expressions already built, the YAML form
+   as text that is parsed here),
    check (the checker, without its templates), templates (Jinja: parse, analyse, generate code;
    Python's compile of that code waits for a template's first rendering), lower (building the
    machine) and instances (reading and checking the instance file). Each game is measured alone:
@@ -11,7 +12,7 @@
 2. Whole processes, medians of interleaved rounds, against `python -c pass`: validating every
    shipped game with the compile cache cold (emptied before each round) and warm, through
    ``gamelang.validate.validate_paths`` (no command-line layer), and the `gamelang validate games`
-   command as it is (it uses the cache when the command line turns it on).
+   command as it is (it uses the cache unless given --no-cache).
 
     python bench/compile.py [--runs 5] [--rounds 5]
 """
