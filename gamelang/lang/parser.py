@@ -99,10 +99,13 @@ class TooManyTokens(Exception):
 def get_parser() -> Lark:
     """The Lark parser for all three start symbols, once per process (its tables cached on disk)."""
     from ..parsercache import lalr_parser
-    from .treebuild import fuse_callbacks
 
     parser = lalr_parser(GRAMMAR_PATH.read_text(encoding="utf-8"), start=["start", "expr", "type"],
                          propagate_positions=True, maybe_placeholders=True, postlex=_WholeWordKeywords())
+    try:
+        from .treebuild import fuse_callbacks
+    except ImportError:  # a Lark whose internals moved: its own tree building, the same trees
+        return parser
     fuse_callbacks(parser)  # the same trees, built in one call per rule instead of Lark's chain of wrappers
     return parser
 
