@@ -145,6 +145,14 @@ def test_a_game_name_hiding_a_helper_of_the_sandbox_is_left_to_jinja():
     assert tmpl.fast and tmpl.fast(context) is None
 
 
+def test_a_game_name_hiding_a_function_is_what_both_paths_call():
+    for source in ("{{ len(xs) }}", "{% for x in xs %}{{ upper(x) }}{% endfor %}"):
+        for hiding in ("not a function", None):
+            context = {**CONTEXT, "len": hiding, "upper": hiding}
+            assert _compare(source, context).render(CONTEXT) == _jinja(compile_template(source)).render(CONTEXT)
+            assert _result(compile_template(source), context)[0] == "error"
+
+
 @pytest.mark.parametrize("source", HUGE + TEMPLATE_BOMBS)
 def test_hostile_templates_fail_or_render_the_same(source):
     try:

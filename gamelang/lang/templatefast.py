@@ -1,17 +1,19 @@
-"""A template's Jinja tree compiled to Python closures: the same text as Jinja, without its machinery.
+"""A template's Jinja tree compiled to one small Python function: the same text as Jinja, faster.
 
 Jinja renders a template through a generated module, a ``Context`` made per rendering, a
 ``LoopContext`` per loop and the sandbox's checks on every attribute, item and call. The games'
 templates use a small part of the language (text, names, ``a.b``, ``a[b]``, loops, ``if``,
-``set``, comparisons, a few filters and calls), and for that part this module builds a tree of
-closures once, and renders by calling it.
+``set``, comparisons, a few filters and calls); for that part this module writes one Python
+function per template, once, whose loops are Python loops and whose names are Python locals.
 
-What a closure does is what Jinja's generated code does for the same node, through the same
+What the function does is what Jinja's generated code does for the same node, through the same
 sandbox: attributes, items and calls go through the environment's ``getattr``, ``getitem`` and
 ``call`` (a plain ``dict`` field or a list item is read directly only where the sandbox would read
 it the same way), ``+ * ** %`` through its ``call_binop``, ``~`` through the bounded concatenation,
 filters are the environment's own functions, every piece of output is charged to the same
-character budget and every loop item to the same iteration budget.
+character budget and every loop item to the same iteration budget. The generated source holds no
+text of the template except as Python literals written by ``repr`` (or values passed in by name),
+and no name of the template except as such a literal: a template cannot write code.
 
 Anything else is refused when the template is compiled (:class:`Unsupported`: Jinja renders that
 template), and anything unusual met while rendering (an undefined value, a budget passed, an
@@ -23,7 +25,7 @@ functions templates call are pure.
 
 from __future__ import annotations
 
-import operator
+from types import FunctionType
 from typing import Any, Callable
 
 from jinja2 import Undefined, nodes
@@ -31,11 +33,6 @@ from jinja2.nodes import EvalContext
 from jinja2.utils import _PassArg
 
 from .functions import text_weight
-
-#: A closure computing an expression's value from the game's names and the template's own.
-Expr = Callable[[dict, dict], Any]
-#: A closure writing output: (game names, template names, output pieces, budget) -> None.
-Emit = Callable[[dict, dict, list, list], None]
 
 
 class Unsupported(Exception):
@@ -49,27 +46,20 @@ class _GiveUp(Exception):
 _MISSING = object()
 #: Attributes a plain dict has: for these names Jinja's ``d.name`` is the attribute, not the key.
 _DICT_ATTRS = frozenset(dir({}))
-#: Attributes of Jinja's ``loop`` this compiler reproduces, from (index0, length).
-_LOOP_ATTRS: dict[str, Callable[[int, int], Any]] = {
-    "index0": lambda i, n: i,
-    "index": lambda i, n: i + 1,
-    "first": lambda i, n: i == 0,
-    "last": lambda i, n: i == n - 1,
-    "length": lambda i, n: n,
-    "revindex": lambda i, n: n - i,
-    "revindex0": lambda i, n: n - i - 1,
+#: Jinja's ``loop.x`` from the loop's index ``{i}`` and length ``{n}``.
+_LOOP_ATTRS = {
+    "index0": "{i}", "index": "({i} + 1)", "first": "({i} == 0)", "last": "({i} == {n} - 1)", "length": "{n}",
+    "revindex": "({n} - {i})", "revindex0": "({n} - {i} - 1)",
 }
-_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
-    "eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gteq": operator.ge, "lt": operator.lt,
-    "lteq": operator.le, "in": lambda a, b: a in b, "notin": lambda a, b: a not in b,
-}
-#: Jinja's binary operators the sandbox intercepts, and the others (plain Python in Jinja's code).
-_BINOPS_PLAIN: dict[type, Callable[[Any, Any], Any]] = {
-    nodes.Sub: operator.sub, nodes.Div: operator.truediv, nodes.FloorDiv: operator.floordiv,
-}
+_COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in",
+            "notin": "not in"}
+#: Binary operators Jinja writes as Python's, and those the sandbox intercepts.
+_BINOPS_PLAIN = {nodes.Sub: "-", nodes.Div: "/", nodes.FloorDiv: "//"}
 _BINOPS_SANDBOXED = {nodes.Add: "+", nodes.Mul: "*", nodes.Pow: "**", nodes.Mod: "%"}
 #: The iterables a loop takes directly (others, such as generators, are left to Jinja).
-_SEQUENCES = (list, tuple, str, dict)
+_SEQUENCES = frozenset({list, tuple, str, dict})
+#: Python's limit of nested blocks is 20: deeper templates are left to Jinja.
+_MAX_DEPTH = 15
 
 
 class _CallContext:
@@ -87,7 +77,8 @@ class _CallContext:
             raise _GiveUp from None
 
 
-_CALL_CONTEXT = _CallContext()
+def _give_up() -> Any:
+    raise _GiveUp
 
 
 def compile_fast(tree: nodes.Template, env: Any, concat: Callable[..., str], max_output: int,
@@ -95,10 +86,19 @@ def compile_fast(tree: nodes.Template, env: Any, concat: Callable[..., str], max
                  budget_var: Any) -> Callable[[dict], str | None]:
     """A function rendering ``tree`` (after templates.py's rewrite) from a context dict: the text,
     or None where Jinja must render. Raises :class:`Unsupported` for a template it cannot render."""
-    compiler = _Compiler(env, concat)
-    emits = compiler.body(tree.body)
-    shadowed = tuple(sorted(compiler.internal_names))  # a game name hiding templates.py's helpers
-    needs_budget_var = compiler.needs_budget_var
+    writer = _Writer(env, concat)
+    body = writer.body(tree.body, 1)
+    setup = "".join(f"    {local} = M\n" for local in sorted(writer.assigned.values()))
+    source = f"def fill(ctx, out, budget):\n    chars = {max_render_chars}\n{setup}{body}    return None\n"
+    try:
+        code = compile(source, "<fast template>", "exec")
+    except (SyntaxError, RecursionError, MemoryError, ValueError) as err:  # Python's limits on nesting
+        raise Unsupported("too deep for Python") from err
+    space = dict(writer.space)
+    exec(code, space)  # noqa: S102 - source written above from the tree, with the template's text as literals
+    fill = space["fill"]
+    shadowed = tuple(sorted(writer.internal_names))  # a game name hiding templates.py's helpers
+    needs_budget_var = writer.needs_budget_var
 
     def render(context: dict) -> str | None:
         for name in shadowed:
@@ -108,9 +108,7 @@ def compile_fast(tree: nodes.Template, env: Any, concat: Callable[..., str], max
         budget = [max_loop_iterations, max_render_chars]
         token = budget_var.set(budget) if needs_budget_var else None
         try:
-            scope: dict = {}
-            for emit in emits:
-                emit(context, scope, out, budget)
+            fill(context, out, budget)
         except Exception:  # noqa: BLE001 - Jinja renders it again and reports what failed
             return None
         finally:
@@ -119,91 +117,97 @@ def compile_fast(tree: nodes.Template, env: Any, concat: Callable[..., str], max
         text = "".join(out)
         return text if len(text) <= max_output else None
 
+    render.source = source  # type: ignore[attr-defined]  # for reading, when debugging
     return render
 
 
-class _Compiler:
-    """Closures for the nodes of one template."""
+class _Writer:
+    """The Python source of one template's function, and the values it refers to by name."""
 
     def __init__(self, env: Any, concat: Callable[..., str]) -> None:
         self.env = env
-        self.concat = concat
-        self.assigned: set[str] = set()  # names the template sets: read from its own names only
-        self.loop_names: list[set[str]] = []  # the targets of the loops around the node compiled
-        self.loops: list[object | None] = []  # keys of those loops' state (None: `loop` not allowed)
+        self.space: dict[str, Any] = {
+            "__builtins__": {"len": len, "type": type, "str": str, "dict": dict, "list": list, "tuple": tuple,
+                             "slice": slice, "enumerate": enumerate, "isinstance": isinstance},
+            "M": _MISSING, "G": _GiveUp, "give_up": _give_up, "SEQ": _SEQUENCES, "weight": text_weight,
+            "U": Undefined, "CC": _CallContext(), "call": env.call, "binop": env.call_binop, "concat": concat,
+            "sgetattr": env.getattr, "sgetitem": env.getitem, "glob": env.globals, "getitem": None,
+        }
+        self.space["getitem"] = _make_getitem(env.getitem)
+        self.assigned: dict[str, str] = {}  # names the template sets -> their Python locals
+        self.scopes: list[dict[str, str]] = []  # the loops around: target name -> Python local
+        self.loops: list[tuple[str, str] | None] = []  # those loops' (index, length) locals; None: no `loop`
         self.internal_names: set[str] = set()
         self.needs_budget_var = False
         self.eval_ctx = EvalContext(env)
+        self.counter = 0
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def value(self, value: Any) -> str:
+        """A Python expression for a constant: a literal for text and numbers, else a name."""
+        if value is None or type(value) in (bool, str) or (type(value) is int and -2**63 < value < 2**63):
+            return repr(value)
+        name = self.fresh("k")
+        self.space[name] = value
+        return name
 
     # statements -----------------------------------------------------------------------------
 
-    def body(self, stmts: list[nodes.Node]) -> list[Emit]:
-        if not self.loops:  # the top level: every `set` in it (nested ifs included) is known first
+    def body(self, stmts: list[nodes.Node], depth: int) -> str:
+        if depth > _MAX_DEPTH:
+            raise Unsupported("nested too deeply")
+        if depth == 1:  # the top level: every `set` in it (nested ifs included) is known first
             for node in stmts:
                 for assign in _walk(node, nodes.Assign):
                     if type(assign.target) is not nodes.Name:
                         raise Unsupported("set of several names")
-                    self.assigned.add(assign.target.name)
-        out: list[Emit] = []
+                    self.assigned.setdefault(assign.target.name, self.fresh("s_"))
+        pad = "    " * depth
+        lines: list[str] = []
         for node in stmts:
             kind = type(node)
             if kind is nodes.Output:
-                out.extend(self.output(child) for child in node.nodes)
+                lines.extend(self.output(child, pad) for child in node.nodes)
             elif kind is nodes.If:
-                out.append(self.if_(node))
+                lines.append(self.if_(node, depth))
             elif kind is nodes.For:
-                out.append(self.for_(node))
+                lines.append(self.for_(node, depth))
             elif kind is nodes.Assign:
-                out.append(self.assign(node))
+                if self.loops:  # Jinja scopes a `set` in a loop to the iteration
+                    raise Unsupported("set in a loop")
+                lines.append(f"{pad}{self.assigned[node.target.name]} = {self.expr(node.node)}\n")
             else:
                 raise Unsupported(kind.__name__)
-        return out
+        return "".join(lines) or f"{pad}pass\n"
 
-    def output(self, node: nodes.Node) -> Emit:
+    def output(self, node: nodes.Node, pad: str) -> str:
         """One piece of output, charged like templates.py's ``_finalize`` and written with ``str``."""
         if type(node) is nodes.Const and type(node.value) is str:
-            text, size = node.value, len(node.value)
+            return (f"{pad}chars -= {len(node.value)}\n{pad}if chars < 0: raise G\n"
+                    f"{pad}out.append({node.value!r})\n")
+        if type(node) is nodes.CondExpr and node.expr2 is None:  # `{{ x if c }}`: Jinja's undefined otherwise
+            missing = self._no_else(node)  # it writes nothing, and weighs what templates.py's _finalize says
+            return (f"{pad}if {self.expr(node.test)}:\n{self.output(node.expr1, pad + '    ')}"
+                    f"{pad}else:\n{pad}    chars -= {text_weight(missing, 2**62)}\n{pad}    if chars < 0: raise G\n")
+        return (f"{pad}v = {self.expr(node)}\n"
+                f"{pad}if type(v) is str: chars -= len(v)\n"
+                f"{pad}else: chars -= weight(v, chars); v = str(v)\n"
+                f"{pad}if chars < 0: raise G\n"
+                f"{pad}out.append(v)\n")
 
-            def emit_text(ctx: dict, sc: dict, out: list, budget: list) -> None:
-                if size > budget[1]:
-                    raise _GiveUp
-                budget[1] -= size
-                out.append(text)
+    def if_(self, node: nodes.If, depth: int) -> str:
+        pad = "    " * depth
+        text = f"{pad}if {self.expr(node.test)}:\n{self.body(node.body, depth + 1)}"
+        for branch in node.elif_:
+            text += f"{pad}elif {self.expr(branch.test)}:\n{self.body(branch.body, depth + 1)}"
+        if node.else_:
+            text += f"{pad}else:\n{self.body(node.else_, depth + 1)}"
+        return text
 
-            return emit_text
-        expr = self.expr(node)
-
-        def emit(ctx: dict, sc: dict, out: list, budget: list) -> None:
-            value = expr(ctx, sc)
-            if type(value) is str:
-                size = len(value)
-            else:
-                size = text_weight(value, budget[1])
-                value = str(value)
-            if size > budget[1]:
-                raise _GiveUp
-            budget[1] -= size
-            out.append(value)
-
-        return emit
-
-    def if_(self, node: nodes.If) -> Emit:
-        branches = [(self.expr(node.test), self.body(node.body))]
-        branches += [(self.expr(e.test), self.body(e.body)) for e in node.elif_]
-        otherwise = self.body(node.else_)
-
-        def emit(ctx: dict, sc: dict, out: list, budget: list) -> None:
-            for test, body in branches:
-                if test(ctx, sc):
-                    break
-            else:
-                body = otherwise
-            for e in body:
-                e(ctx, sc, out, budget)
-
-        return emit
-
-    def for_(self, node: nodes.For) -> Emit:
+    def for_(self, node: nodes.For, depth: int) -> str:
         if node.recursive:
             raise Unsupported("recursive loop")
         it = node.iter
@@ -218,294 +222,165 @@ class _Compiler:
             names = [t.name for t in target.items]
         else:
             raise Unsupported("loop target")
-        if "loop" in names:
-            raise Unsupported("a loop variable named loop")
-        if any(n.name in names for n in _walk_all(node.else_, nodes.Name)):
+        if any(n.name in names for stmt in node.else_ for n in _walk(stmt, nodes.Name)):
             raise Unsupported("a loop variable read in the else part")  # Jinja: undefined there
-        self.loops.append(None)  # `loop` in the iterable or the else part: Jinja's business
+        pad, inner = "    " * depth, "    " * (depth + 1)
+        seq, count, index, item = self.fresh("q"), self.fresh("n"), self.fresh("i"), self.fresh("t")
+        self.loops.append(None)  # `loop` in the iterable, the filter or the else part: Jinja's business
         iterable = self.expr(it.args[0])
-        otherwise = self.body(node.else_)
-        self.loops.pop()
-        key = object()
-        self.loop_names.append(set(names))
-        self.loops.append(None)  # `loop` in the loop's filter: Jinja's business
+        otherwise = self.body(node.else_, depth + 1) if node.else_ else None
+        scope = {name: self.fresh("l_") for name in names}
+        unpack = ", ".join(scope[name] for name in names) + ("," if len(names) > 1 else "")
+        self.scopes.append(scope)
         keep = None if node.test is None else self.expr(node.test)
-        self.loops[-1] = key
-        body = self.body(node.body)
-        self.loop_names.pop()
+        self.loops[-1] = (index, count)
+        body = self.body(node.body, depth + 2)
         self.loops.pop()
-        single = names[0] if len(names) == 1 else None
-        count = len(names)
-
-        def emit(ctx: dict, sc: dict, out: list, budget: list) -> None:
-            seq = iterable(ctx, sc)
-            if type(seq) not in _SEQUENCES:
-                raise _GiveUp
-            n = len(seq)
-            if n > budget[0]:  # Jinja would pass the iteration budget: it reports that
-                raise _GiveUp
-            budget[0] -= n
-            saved = [sc.get(name, _MISSING) for name in names]
-            if keep is not None and n:  # a loop filter: the items that pass it are the loop's items
-                kept = []
-                for item in seq:
-                    bind(sc, item)
-                    if keep(ctx, sc):
-                        kept.append(item)
-                seq, n = kept, len(kept)
-            if not n:
-                restore(sc, saved)
-                for e in otherwise:
-                    e(ctx, sc, out, budget)
-                return
-            state = [0, n]
-            sc[key] = state
-            if single is not None:
-                for i, item in enumerate(seq):
-                    state[0] = i
-                    sc[single] = item
-                    for e in body:
-                        e(ctx, sc, out, budget)
-            else:
-                for i, item in enumerate(seq):
-                    state[0] = i
-                    bind(sc, item)
-                    for e in body:
-                        e(ctx, sc, out, budget)
-            del sc[key]
-            restore(sc, saved)
-
-        def bind(sc: dict, item: Any) -> None:
-            if single is not None:
-                sc[single] = item
-                return
-            values = tuple(item)  # Python's unpacking, as in Jinja's code
-            if len(values) != count:
-                raise _GiveUp
-            for name, value in zip(names, values):
-                sc[name] = value
-
-        def restore(sc: dict, saved: list) -> None:  # the loop's names end with the loop
-            for name, value in zip(names, saved):
-                if value is _MISSING:
-                    sc.pop(name, None)
-                else:
-                    sc[name] = value
-
-        return emit
-
-    def assign(self, node: nodes.Assign) -> Emit:
-        if self.loops:  # Jinja scopes a `set` in a loop to the iteration
-            raise Unsupported("set in a loop")
-        name = node.target.name
-        expr = self.expr(node.node)
-
-        def emit(ctx: dict, sc: dict, out: list, budget: list) -> None:
-            sc[name] = expr(ctx, sc)
-
-        return emit
+        self.scopes.pop()
+        text = (f"{pad}{seq} = {iterable}\n"
+                f"{pad}if type({seq}) not in SEQ: raise G\n"
+                f"{pad}{count} = len({seq})\n"
+                f"{pad}budget[0] -= {count}\n"  # every item is one iteration, as templates.py's _loop counts
+                f"{pad}if budget[0] < 0: raise G\n")
+        if keep is not None:  # a loop filter: the items that pass it are the loop's items
+            text += (f"{pad}{item} = []\n"
+                     f"{pad}for {unpack} in {seq}:\n"
+                     f"{inner}if {keep}: {item}.append(({unpack}))\n"
+                     f"{pad}{seq} = {item}\n"
+                     f"{pad}{count} = len({seq})\n")
+        text += (f"{pad}if {count}:\n"
+                 f"{inner}for {index}, ({unpack}) in enumerate({seq}):\n{body}")
+        if otherwise is not None:
+            text += f"{pad}else:\n{otherwise}"
+        return text
 
     # expressions ----------------------------------------------------------------------------
 
-    def expr(self, node: nodes.Node) -> Expr:
+    def expr(self, node: nodes.Node) -> str:
         method = getattr(self, "x_" + type(node).__name__, None)
         if method is None:
             raise Unsupported(type(node).__name__)
         return method(node)
 
-    def x_Const(self, node: nodes.Const) -> Expr:
-        value = node.value
-        return lambda ctx, sc: value
+    def x_Const(self, node: nodes.Const) -> str:
+        return self.value(node.value)
 
-    def x_Name(self, node: nodes.Name) -> Expr:
+    def x_Name(self, node: nodes.Name) -> str:
         name = node.name
         if node.ctx != "load" or (name == "loop" and self.loops):
             raise Unsupported("name")
-        if name in self.assigned or any(name in names for names in self.loop_names):
-            def local(ctx: dict, sc: dict) -> Any:
-                value = sc.get(name, _MISSING)
-                if value is _MISSING:
-                    raise _GiveUp
-                return value
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        if name in self.assigned:
+            local = self.assigned[name]
+            return f"({local} if {local} is not M else give_up())"
+        key = repr(name)
+        return f"(x if (x := ctx.get({key}, M)) is not M else x if (x := glob.get({key}, M)) is not M else give_up())"
 
-            return local
-        names = self.env.globals
-
-        def read(ctx: dict, sc: dict) -> Any:
-            value = ctx.get(name, _MISSING)
-            if value is _MISSING:
-                value = names.get(name, _MISSING)
-                if value is _MISSING:
-                    raise _GiveUp
-            return value
-
-        return read
-
-    def x_Getattr(self, node: nodes.Getattr) -> Expr:
+    def x_Getattr(self, node: nodes.Getattr) -> str:
         attr = node.attr
         if type(node.node) is nodes.Name and node.node.name == "loop" and self.loops:
-            key = self.loops[-1]
-            if key is None or attr not in _LOOP_ATTRS:
+            loop = self.loops[-1]
+            if loop is None or attr not in _LOOP_ATTRS:
                 raise Unsupported("loop attribute")
-            part = _LOOP_ATTRS[attr]
-
-            def loop_attr(ctx: dict, sc: dict) -> Any:
-                i, n = sc[key]
-                return part(i, n)
-
-            return loop_attr
-        obj = self.expr(node.node)
-        sandbox_getattr = self.env.getattr
+            return _LOOP_ATTRS[attr].format(i=loop[0], n=loop[1])
+        owner, key = self.expr(node.node), repr(attr)
         if attr in _DICT_ATTRS:  # the dict's attribute (or not a key at all): the sandbox decides
-            def sandboxed(ctx: dict, sc: dict) -> Any:
-                value = sandbox_getattr(obj(ctx, sc), attr)
-                if isinstance(value, Undefined):
-                    raise _GiveUp
-                return value
+            return f"(x if not isinstance(x := sgetattr({owner}, {key}), U) else give_up())"
+        # a plain dict has no such attribute: the sandbox reads the key, as here
+        return (f"(x if (x := (o.get({key}, M) if type(o := {owner}) is dict else sgetattr(o, {key}))) is not M "
+                f"and not isinstance(x, U) else give_up())")
 
-            return sandboxed
-
-        def field(ctx: dict, sc: dict) -> Any:
-            owner = obj(ctx, sc)
-            if type(owner) is dict:  # no such attribute: the sandbox reads the key, as here
-                value = owner.get(attr, _MISSING)
-                if value is _MISSING:
-                    raise _GiveUp
-                return value
-            value = sandbox_getattr(owner, attr)
-            if isinstance(value, Undefined):
-                raise _GiveUp
-            return value
-
-        return field
-
-    def x_Getitem(self, node: nodes.Getitem) -> Expr:
-        obj = self.expr(node.node)
+    def x_Getitem(self, node: nodes.Getitem) -> str:
+        owner = self.expr(node.node)
         if type(node.arg) is nodes.Slice:  # Jinja writes Python's slicing, outside the sandbox
-            parts = [None if p is None else self.expr(p) for p in (node.arg.start, node.arg.stop, node.arg.step)]
+            parts = ["None" if p is None else self.expr(p) for p in (node.arg.start, node.arg.stop, node.arg.step)]
+            return f"({owner})[slice({', '.join(parts)})]"
+        return f"getitem({owner}, {self.expr(node.arg)})"
 
-            def sliced(ctx: dict, sc: dict) -> Any:
-                owner = obj(ctx, sc)
-                return owner[slice(*[None if p is None else p(ctx, sc) for p in parts])]
+    def x_Compare(self, node: nodes.Compare) -> str:  # Python's chained comparison, as Jinja writes it
+        return "(" + self.expr(node.expr) + "".join(f" {_COMPARE[op.op]} {self.expr(op.expr)}" for op in node.ops) + ")"
 
-            return sliced
-        arg = self.expr(node.arg)
-        sandbox_getitem = self.env.getitem
+    def x_And(self, node: nodes.And) -> str:
+        return f"({self.expr(node.left)} and {self.expr(node.right)})"
 
-        def item(ctx: dict, sc: dict) -> Any:
-            owner, key = obj(ctx, sc), arg(ctx, sc)
-            kind = type(owner)
-            if kind is dict:  # the sandbox returns owner[key] when it exists
-                value = owner.get(key, _MISSING)
-                if value is not _MISSING:
-                    return value
-            elif (kind is list or kind is str or kind is tuple) and type(key) is int:
-                try:
-                    return owner[key]
-                except IndexError:
-                    pass
-            value = sandbox_getitem(owner, key)
-            if isinstance(value, Undefined):
-                raise _GiveUp
-            return value
+    def x_Or(self, node: nodes.Or) -> str:
+        return f"({self.expr(node.left)} or {self.expr(node.right)})"
 
-        return item
+    def x_Not(self, node: nodes.Not) -> str:
+        return f"(not {self.expr(node.node)})"
 
-    def x_Compare(self, node: nodes.Compare) -> Expr:
-        first = self.expr(node.expr)
-        ops = [(_COMPARE[op.op], self.expr(op.expr)) for op in node.ops]
-        if len(ops) == 1:
-            (test, right), = ops
-            return lambda ctx, sc: test(first(ctx, sc), right(ctx, sc))
+    def x_Neg(self, node: nodes.Neg) -> str:
+        return f"(-{self.expr(node.node)})"
 
-        def chain(ctx: dict, sc: dict) -> Any:  # Python's a < b < c, as Jinja writes it
-            left = first(ctx, sc)
-            result: Any = True
-            for test, right_expr in ops:
-                right = right_expr(ctx, sc)
-                result = test(left, right)
-                if not result:
-                    return result
-                left = right
-            return result
+    def x_Pos(self, node: nodes.Pos) -> str:
+        return f"(+{self.expr(node.node)})"
 
-        return chain
-
-    def x_And(self, node: nodes.And) -> Expr:
-        left, right = self.expr(node.left), self.expr(node.right)
-        return lambda ctx, sc: left(ctx, sc) and right(ctx, sc)
-
-    def x_Or(self, node: nodes.Or) -> Expr:
-        left, right = self.expr(node.left), self.expr(node.right)
-        return lambda ctx, sc: left(ctx, sc) or right(ctx, sc)
-
-    def x_Not(self, node: nodes.Not) -> Expr:
-        inner = self.expr(node.node)
-        return lambda ctx, sc: not inner(ctx, sc)
-
-    def x_Neg(self, node: nodes.Neg) -> Expr:
-        inner = self.expr(node.node)
-        return lambda ctx, sc: -inner(ctx, sc)
-
-    def x_Pos(self, node: nodes.Pos) -> Expr:
-        inner = self.expr(node.node)
-        return lambda ctx, sc: +inner(ctx, sc)
-
-    def x_CondExpr(self, node: nodes.CondExpr) -> Expr:
-        test, yes = self.expr(node.test), self.expr(node.expr1)
+    def x_CondExpr(self, node: nodes.CondExpr) -> str:
         if node.expr2 is None:  # Jinja's plain (not strict) undefined, which writes nothing
-            missing = Undefined(f"the inline if-expression on line {node.lineno} evaluated to false and no else "
-                                "section was defined.")
-            return lambda ctx, sc: yes(ctx, sc) if test(ctx, sc) else missing
-        no = self.expr(node.expr2)
-        return lambda ctx, sc: yes(ctx, sc) if test(ctx, sc) else no(ctx, sc)
+            otherwise = self.value(self._no_else(node))
+        else:
+            otherwise = self.expr(node.expr2)
+        return f"({self.expr(node.expr1)} if {self.expr(node.test)} else {otherwise})"
 
-    def _binop(self, node: nodes.BinExpr) -> Expr:
+    @staticmethod
+    def _no_else(node: nodes.CondExpr) -> Undefined:
+        return Undefined(f"the inline if-expression on line {node.lineno} evaluated to false and no else section "
+                         "was defined.")
+
+    def _binop(self, node: nodes.BinExpr) -> str:
         left, right = self.expr(node.left), self.expr(node.right)
         plain = _BINOPS_PLAIN.get(type(node))
         if plain is not None:
-            return lambda ctx, sc: plain(left(ctx, sc), right(ctx, sc))
-        op, call_binop = _BINOPS_SANDBOXED[type(node)], self.env.call_binop
-        return lambda ctx, sc: call_binop(None, op, left(ctx, sc), right(ctx, sc))
+            return f"({left} {plain} {right})"
+        return f"binop(None, {_BINOPS_SANDBOXED[type(node)]!r}, {left}, {right})"
 
     x_Add = x_Sub = x_Mul = x_Div = x_FloorDiv = x_Mod = x_Pow = _binop
 
-    def x_List(self, node: nodes.List) -> Expr:
-        items = [self.expr(n) for n in node.items]
-        return lambda ctx, sc: [i(ctx, sc) for i in items]
+    def x_List(self, node: nodes.List) -> str:
+        return "[" + "".join(f"{self.expr(n)}, " for n in node.items) + "]"
 
-    def x_Tuple(self, node: nodes.Tuple) -> Expr:
+    def x_Tuple(self, node: nodes.Tuple) -> str:
         if node.ctx != "load":
             raise Unsupported("tuple target")
-        items = [self.expr(n) for n in node.items]
-        return lambda ctx, sc: tuple(i(ctx, sc) for i in items)
+        return "(" + "".join(f"{self.expr(n)}, " for n in node.items) + ")"
 
-    def x_Dict(self, node: nodes.Dict) -> Expr:
-        pairs = [(self.expr(p.key), self.expr(p.value)) for p in node.items]
-        return lambda ctx, sc: {k(ctx, sc): v(ctx, sc) for k, v in pairs}
+    def x_Dict(self, node: nodes.Dict) -> str:
+        return "{" + "".join(f"{self.expr(p.key)}: {self.expr(p.value)}, " for p in node.items) + "}"
 
-    def _arguments(self, node: nodes.Call | nodes.Filter) -> tuple[list[Expr], list[tuple[str, Expr]]]:
+    def _arguments(self, node: nodes.Call | nodes.Filter) -> str:
+        """``, a, b, **{'k': c}``: the call's arguments after the callee."""
         if node.dyn_args is not None or node.dyn_kwargs is not None:
             raise Unsupported("*args")
-        return [self.expr(a) for a in node.args], [(k.key, self.expr(k.value)) for k in node.kwargs]
+        text = "".join(f", {self.expr(a)}" for a in node.args)
+        if node.kwargs:
+            text += ", **{" + "".join(f"{k.key!r}: {self.expr(k.value)}, " for k in node.kwargs) + "}"
+        return text
 
-    def x_Call(self, node: nodes.Call) -> Expr:
-        args, kwargs = self._arguments(node)
+    def x_Call(self, node: nodes.Call) -> str:
         if type(node.node) is nodes.Name and node.node.name == "_gl_concat":  # `~`, as templates.py rewrote it
             self.internal_names.add("_gl_concat")
-            concat = self.concat
-            return lambda ctx, sc: concat(*[a(ctx, sc) for a in args])
-        func = self.expr(node.node)
-        call = self.env.call
-        if kwargs:
-            return lambda ctx, sc: call(_CALL_CONTEXT, func(ctx, sc), *[a(ctx, sc) for a in args],
-                                        **{k: v(ctx, sc) for k, v in kwargs})
-        if len(args) == 1:
-            (only,) = args
-            return lambda ctx, sc: call(_CALL_CONTEXT, func(ctx, sc), only(ctx, sc))
-        return lambda ctx, sc: call(_CALL_CONTEXT, func(ctx, sc), *[a(ctx, sc) for a in args])
+            return f"concat({self._arguments(node)[2:]})"
+        callee, arguments = self.expr(node.node), self._arguments(node)
+        known = self._plain_function(node.node)
+        if known is not None:  # the game's function itself (not a name of the game hiding it): called directly
+            return f"(f({arguments[2:]}) if (f := {callee}) is {self.value(known)} else call(CC, f{arguments}))"
+        return f"call(CC, {callee}{arguments})"
 
-    def x_Filter(self, node: nodes.Filter) -> Expr:
+    def _plain_function(self, node: nodes.Node) -> Any:
+        """The global function ``node`` names, where the sandbox's ``call`` would only call it: a Python
+        function that is safe to call, takes no Jinja argument and is no method of a text or a number."""
+        if type(node) is not nodes.Name or node.name in self.assigned or any(node.name in s for s in self.scopes):
+            return None
+        function = self.env.globals.get(node.name)
+        if (type(function) is not FunctionType or not self.env.is_safe_callable(function)
+                or getattr(function, "__self__", None) is not None or _PassArg.from_obj(function) is not None
+                or _PassArg.from_obj(function.__call__) is not None):
+            return None
+        return function
+
+    def x_Filter(self, node: nodes.Filter) -> str:
         if node.node is None:
             raise Unsupported("filter block")
         function = self.env.filters.get(node.name)
@@ -514,15 +389,33 @@ class _Compiler:
         passes = _PassArg.from_obj(function)
         if passes is _PassArg.context:
             raise Unsupported("filter that takes the context")
-        first = () if passes is None else (self.env,) if passes is _PassArg.environment else (self.eval_ctx,)
         if node.name == "sum":  # draws on the iteration budget through templates.py's context variable
             self.needs_budget_var = True
-        value = self.expr(node.node)
-        args, kwargs = self._arguments(node)
-        if not args and not kwargs and not first:
-            return lambda ctx, sc: function(value(ctx, sc))
-        return lambda ctx, sc: function(*first, value(ctx, sc), *[a(ctx, sc) for a in args],
-                                        **{k: v(ctx, sc) for k, v in kwargs})
+        first = ("" if passes is None else self.value(self.env) + ", " if passes is _PassArg.environment
+                 else self.value(self.eval_ctx) + ", ")
+        return f"{self.value(function)}({first}{self.expr(node.node)}{self._arguments(node)})"
+
+
+def _make_getitem(sandbox_getitem: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``a[b]`` as the sandbox reads it, with a dict's key and a list's item read directly."""
+
+    def getitem(owner: Any, key: Any) -> Any:
+        kind = type(owner)
+        if kind is dict:  # the sandbox returns owner[key] when it exists
+            value = owner.get(key, _MISSING)
+            if value is not _MISSING:
+                return value
+        elif (kind is list or kind is str or kind is tuple) and type(key) is int:
+            try:
+                return owner[key]
+            except IndexError:
+                pass
+        value = sandbox_getitem(owner, key)
+        if isinstance(value, Undefined):
+            raise _GiveUp
+        return value
+
+    return getitem
 
 
 def _walk(node: nodes.Node, kind: type) -> list[nodes.Node]:
@@ -530,7 +423,3 @@ def _walk(node: nodes.Node, kind: type) -> list[nodes.Node]:
     found = [node] if isinstance(node, kind) else []
     found.extend(node.find_all(kind))
     return found
-
-
-def _walk_all(stmts: list[nodes.Node], kind: type) -> list[nodes.Node]:
-    return [found for node in stmts for found in _walk(node, kind)]

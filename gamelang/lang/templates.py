@@ -576,7 +576,9 @@ def _fast_renderer(tree: nodes.Template) -> Callable[[dict], str | None] | bool:
     try:
         return compile_fast(tree, environment(), _concat, MAX_OUTPUT, MAX_LOOP_ITERATIONS, MAX_RENDER_CHARS,
                             _budget)
-    except (Unsupported, RecursionError):
+    except Unsupported:
+        return False
+    except Exception:  # noqa: BLE001 - a template too odd for the compiler (Python's limits): Jinja renders it
         return False
 
 
