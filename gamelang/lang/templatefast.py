@@ -194,7 +194,7 @@ class _Writer:
                     f"{pad}else:\n{pad}    chars -= {text_weight(missing, 2**62)}\n{pad}    if chars < 0: raise G\n")
         return (f"{pad}v = {self.expr(node)}\n"
                 f"{pad}if type(v) is str: chars -= len(v)\n"
-                f"{pad}else: chars -= weight(v, chars); v = str(v)\n"
+                f"{pad}else: chars -= weight(v, chars); v = str(v) if chars >= 0 else give_up()\n"
                 f"{pad}if chars < 0: raise G\n"
                 f"{pad}out.append(v)\n")
 

@@ -462,9 +462,9 @@ class CompiledTemplate:
     #: in templates), and those of them it calls.
     function_names: frozenset[str] = frozenset()
     called: frozenset[str] = frozenset()
-    #: For the other templates: their Jinja tree, compiled on first rendering by
-    #: :mod:`.templatefast` into closures that render without Jinja's machinery (same text;
-    #: anything unusual falls back to Jinja); then that renderer, or False where it cannot be made.
+    #: The template's Jinja tree, compiled on first rendering by :mod:`.templatefast` into a Python
+    #: function that renders without Jinja's machinery (same text; anything unusual falls back to
+    #: Jinja); then that renderer, or False where it cannot be made (the plain path, or Jinja, renders).
     fast: Any = field(default=None, compare=False, repr=False)
 
     @property
@@ -485,18 +485,17 @@ class CompiledTemplate:
 
     def render(self, context: dict[str, Any]) -> str:
         """Render with a fresh budget; raise :class:`RenderError` on any failure."""
-        if self.plain is not None:
+        fast = self.fast
+        if type(fast) is nodes.Template:
+            fast = self.fast = _fast_renderer(fast)
+        if fast:
+            text = fast(context)
+            if text is not None:
+                return text  # else the renderer gave up: Jinja decides
+        elif self.plain is not None:
             text = self._render_plain(context)
             if text is not None:
                 return text
-        elif self.fast is not None:
-            fast = self.fast
-            if type(fast) is nodes.Template:
-                fast = self.fast = _fast_renderer(fast)
-            if fast:
-                text = fast(context)
-                if text is not None:
-                    return text
         token = _budget.set([MAX_LOOP_ITERATIONS, MAX_RENDER_CHARS])
         # One flat dict of the globals and the context, shared with Jinja: Jinja's own way merges
         # a ChainMap of every global into a new dict on each render, which dominated run time.
@@ -725,4 +724,4 @@ def _compile_template(source: str) -> CompiledTemplate:
     function_names = frozenset(n.name for n in loaded if n.name in ALL_FUNCTIONS) - assigned
     called = frozenset(c.node.name for c in found if isinstance(c, nodes.Call) and isinstance(c.node, nodes.Name))
     return CompiledTemplate(source, code, variables, fields, plain, function_names,
-                            called & function_names, fast=tree if plain is None else None)
+                            called & function_names, fast=tree)
