@@ -3,9 +3,13 @@
 Imports are resolved on the located data of a file, before validation: the roles, templates,
 constants, variables, moves, tools and players of the imported file (a library, NAME.gamelib,
 or another game) are merged into the importing file's data, each marked with the file it was
-written in, so that diagnostics point into that file. A file's header, instance schema,
-instances, experiments, states, score and limits stay with its own game. The function libraries
-an imported file opens (`use`) are opened for the importer too.
+written in, so that diagnostics point into that file. A library may also hold states, which are
+imported the same way; the states of a game are that game and stay with it, as do a file's
+header, instance schema, instances, experiments, score and limits. The function libraries an
+imported file opens (`use`) are opened for the importer too.
+
+Imported states come after the game's own, so that the game's first state stays where its
+episodes begin (an imported state begins one only where the header names it: `start NAME`).
 
 Where imports may reach: a game's own folder and the folders beside it (the folder of game
 folders), so that games/wordle_withclue can import from games/wordle; only game and library
@@ -25,10 +29,14 @@ from .diagnostics import Diagnostics, SourcePos, did_you_mean
 from .source import Located, OutsideFolder, SourceFile, confined_path, read_source
 
 #: The sections an import takes; everything else stays with the file's own game.
-IMPORTABLE = ("roles", "templates", "consts", "vars", "moves", "tools", "players")
+IMPORTABLE = ("roles", "templates", "consts", "vars", "moves", "tools", "players", "states")
+#: Sections that only a library shares: a game's states are that game, not declarations to share.
+LIBRARY_ONLY = ("states",)
 #: Names of those sections in messages.
 WHAT = {"roles": "role", "templates": "template", "consts": "constant", "vars": "variable", "moves": "move",
-        "tools": "tool", "players": "player"}
+        "tools": "tool", "players": "player", "states": "state"}
+#: What an import takes, in messages.
+TAKES = "roles, templates, constants, variables, moves, tools, players and (from a library) states"
 #: Top-level keys a library may hold besides the importable sections.
 LIBRARY_KEYS = ("imports", "use")
 LIBRARY_SUFFIXES = (".gamelib", ".gamelib.yaml", ".gamelib.yml")
@@ -119,13 +127,16 @@ def _merge_imports(data: dict, folder: Path, display: str, stack: list[Path], ct
         wanted = None
         if isinstance(_items(names_node), list):
             wanted = [n for n in _items(names_node) if isinstance(_items(n), str)]
-        _take(data, pending, lib_data, lib_display, name, wanted, display, pos, ctx)
+        _take(data, pending, lib_data, lib_display, name, wanted, display, pos, ctx,
+              library=name.endswith(LIBRARY_SUFFIXES))
     for section, taken in pending.items():
         if not taken:
             continue
         own = _section(data, section)
         if taken and isinstance(own, dict):  # (a malformed section is the spec models' to report)
-            merged = {**taken, **own}
+            # imported declarations first (a constant may read an imported one), except states:
+            # the file's own come first, so that an imported state never silently becomes the start
+            merged = {**own, **taken} if section in LIBRARY_ONLY else {**taken, **own}
             own.clear()
             own.update(merged)
 
@@ -262,7 +273,7 @@ def _check_library(data: dict, lib_display: str, ctx: _Context) -> None:
             continue
         ctx.diags.add(lib_display, _position(k, data[k]), "GL0043",
                       f"a library cannot declare `{_section_word(key)}`: it belongs to a game",
-                      "a library holds roles, templates, constants, variables, moves, tools and players")
+                      "a library holds roles, templates, constants, variables, moves, tools, players and states")
 
 
 def _position(key: Any, value: Any) -> SourcePos:
@@ -281,11 +292,13 @@ def _section_word(key: str) -> str:
 
 
 def _take(data: dict, pending: dict[str, dict], lib_data: dict, lib_display: str, written: str,
-          wanted: list | None, display: str, pos: SourcePos, ctx: _Context) -> None:
+          wanted: list | None, display: str, pos: SourcePos, ctx: _Context, *, library: bool) -> None:
     """Take the importable declarations of ``lib_data`` (those ``wanted``, or all) into ``pending``,
-    by section, reporting names that ``data`` or an earlier import declares already."""
+    by section, reporting names that ``data`` or an earlier import declares already. The states of
+    a game (``library`` False) are not taken."""
+    sections = IMPORTABLE if library else tuple(s for s in IMPORTABLE if s not in LIBRARY_ONLY)
     available: dict[str, list[str]] = {}
-    for section in IMPORTABLE:
+    for section in sections:
         entry = _entry(lib_data, section)
         if entry is not None and isinstance(_items(entry[1]), dict):
             for k in _items(entry[1]):
@@ -297,12 +310,16 @@ def _take(data: dict, pending: dict[str, dict], lib_data: dict, lib_display: str
             name = str(_items(n))
             if name not in available:
                 npos = n.pos if isinstance(n, Located) else pos
+                if not library and name in _names(lib_data, LIBRARY_ONLY):
+                    ctx.diags.add(display, npos, "GL0044", f"'{name}' is a state of the game '{lib_display}': "
+                                  "a game's states are its own and cannot be imported",
+                                  "move the state into a library (NAME.gamelib) that both games import")
+                    continue
                 ctx.diags.add(display, npos, "GL0044", f"'{lib_display}' declares no importable '{name}'",
-                              did_you_mean(name, available) or "an import takes roles, templates, constants, "
-                              "variables, moves, tools and players")
+                              did_you_mean(name, available) or f"an import takes {TAKES}")
                 continue
             names.add(name)
-    for section in IMPORTABLE:
+    for section in sections:
         entry = _entry(lib_data, section)
         if entry is None or not isinstance(_items(entry[1]), dict):
             continue
@@ -333,6 +350,16 @@ def _take(data: dict, pending: dict[str, dict], lib_data: dict, lib_display: str
         else:
             have = {_items(u) for u in _items(own[1])}
             _items(own[1]).extend(u for u in _items(lib_use[1]) if _items(u) not in have)
+
+
+def _names(data: dict, sections: tuple[str, ...]) -> set[str]:
+    """The names a file declares in ``sections``."""
+    names: set[str] = set()
+    for section in sections:
+        entry = _entry(data, section)
+        if entry is not None and isinstance(_items(entry[1]), dict):
+            names.update(str(_key(k)) for k in _items(entry[1]))
+    return names
 
 
 def _section(data: dict, section: str) -> dict:

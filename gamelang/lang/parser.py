@@ -535,6 +535,8 @@ class GameBuilder:
             return Located(True, _node_pos(node))
         if node.data == "false":
             return Located(False, _node_pos(node))
+        if node.data == "name_value":  # `start play`: a name, kept as text
+            return Located(str(node.children[0]), _node_pos(node))
         return self.string_list(node)
 
     def string_list(self, node: Tree) -> Located:

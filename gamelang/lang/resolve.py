@@ -87,6 +87,22 @@ class Resolver:
                 owners.setdefault(name, what)
         if not self.spec.states and not self.partial:
             self.err(("game",), "GL0031", "the game declares no states", "add: state start { ... }", key=True)
+        self.check_start()
+
+    def check_start(self) -> None:
+        """The start state: the one the header names, else the game's own first state. An imported
+        state begins an episode only where the header names it, never by being first."""
+        start = self.spec.game.start
+        if start is not None:
+            if start not in self.spec.states:
+                self.undefined(("game", "start"), "GL0010", "state", start, self.spec.states)
+            return
+        imported = [n for n in self.spec.states if self.file_of(("states", n)) != self.path]
+        if imported and len(imported) == len(self.spec.states) and not self.partial:
+            self.err(("game",), "GL0031", "the game declares no state of its own, and an imported state "
+                                          f"('{imported[0]}') begins an episode only where the header names it",
+                     f"declare the game's first state, or name the start in the header: start {imported[0]}",
+                     key=True)
 
     # ------------------------------------------------------------------ instances and constants
     def check_instance(self) -> None:

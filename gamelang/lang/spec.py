@@ -99,6 +99,8 @@ class Header(Model):
     description: str = ""
     languages: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    #: the state every episode begins in, when not the game's first own state (an imported one)
+    start: Optional[Name] = None
 
 
 class Import(Model):
@@ -487,8 +489,9 @@ class GameSpec(Model):
 
     @property
     def start_state(self) -> str | None:
-        """The first state declared: where every episode begins."""
-        return next(iter(self.states), None)
+        """Where every episode begins: the state the header names (`start NAME`), else the first
+        state declared (the game's own come before imported ones: see lang/imports.py)."""
+        return self.game.start or next(iter(self.states), None)
 
 
 #: Sections whose keys are names chosen by the author (used when pruning invalid entries).

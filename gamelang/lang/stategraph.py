@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 def check_graph(checker: "Checker") -> None:
     """GL0025 (unreachable states) and GL0027 (cycles that no limit bounds), on the state graph."""
     start = checker.spec.start_state
-    if start is None:
+    if start not in checker.spec.states:  # none, or an undefined `start` (GL0010)
         return
     seen = {start}
     todo = [start]

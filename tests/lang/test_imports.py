@@ -28,7 +28,7 @@ EXPECTED = {
     "not_a_game.game": ["errors/not_a_game.game:2:8 GL0043"],
     "names.game": ["errors/names.game:2:8 GL0044"],
     "duplicate.game": ["errors/duplicate.game:2:8 GL0008"],
-    "broken_library.game": ["shared/broken.gamelib:2:7 GL0043", "shared/broken.gamelib:5:31 GL0016"],
+    "broken_library.game": ["shared/broken.gamelib:2:1 GL0043", "shared/broken.gamelib:5:31 GL0016"],
 }
 
 
@@ -62,7 +62,7 @@ def test_messages_name_the_files_and_suggest():
     [(message, hint)] = messages("duplicate.game")
     assert "constant 'max_guesses'" in message and "line 3" in message
     assert hint and 'from "../shared/words.gamelib"' in hint
-    assert "a library cannot declare `state`" in messages("broken_library.game")[0][0]
+    assert "a library cannot declare `limits`" in messages("broken_library.game")[0][0]
 
 
 def test_rendered_diagnostics_show_the_imported_source_line():
