@@ -66,6 +66,7 @@ CONSTRUCTS = [
     "{{ xs[0] }}{{ xs[-1] }}{{ xs[1:] }}{{ s[::2] }}{{ xs[5:9] }}{{ t[1] }}{{ nested.inner.deep[2] }}",
     "{{ d.k }}{{ d['k'] }}{{ d.items }}{{ d['items'] }}",
     "{{ xs | length }}{{ xs | join(', ') }}{{ s | upper }}{{ 'ABC' | lower }}{{ xs | tojson }}{{ s | capitalize }}",
+    "{% for x in xs %}{{ x }}{% endfor %}{{ [[1], [2]] | sum(start=[]) }}{{ t | sum }}",
     "{% set m = n * 2 %}{% set label = 'n=' ~ n ~ '!' %}{{ m }} {{ label }}",
     "{% if flag %}{% set z = 1 %}{% else %}{% set z = 2 %}{% endif %}{{ z }}",
     "{{ n + 1 }}{{ n - 1 }}{{ n * 2 }}{{ n / 2 }}{{ n // 2 }}{{ n % 2 }}{{ n ** 2 }}{{ -n }}{{ s + '!' }}{{ f }}",
@@ -132,6 +133,10 @@ def test_budgets_are_those_of_jinja():
     assert 316 * 315 + 316 <= MAX_LOOP_ITERATIONS < 317 * 316 + 317  # inner items and outer ones
     assert _result(_compare(nested, {"n": 317, "m": 316}), {"n": 317, "m": 316})[0] == "error"
     assert _result(_compare(nested, {"n": 316, "m": 315}), {"n": 316, "m": 315}) == ("ok", "")
+    # `sum` draws on the same budget as the loops
+    summed = {"n": 316, "m": 315, "many": list(range(200))}
+    assert _result(_compare(nested + "{{ many | sum }}", summed), summed)[0] == "error"
+    assert _result(_compare(nested + "{{ many[:100] | sum }}", summed), summed) == ("ok", "4950")
     writes = "{% for x in xs %}{{ half }}{% endfor %}"
     half = "y" * (MAX_OUTPUT // 2 + 1)
     assert _result(_compare(writes, {"xs": [1, 2], "half": half}), {"xs": [1, 2], "half": half})[0] == "error"

@@ -25,6 +25,7 @@ functions templates call are pure.
 
 from __future__ import annotations
 
+from copy import deepcopy
 from types import FunctionType
 from typing import Any, Callable
 
@@ -59,7 +60,7 @@ _BINOPS_SANDBOXED = {nodes.Add: "+", nodes.Mul: "*", nodes.Pow: "**", nodes.Mod:
 #: The iterables a loop takes directly (others, such as generators, are left to Jinja).
 _SEQUENCES = frozenset({list, tuple, str, dict})
 #: Python's limit of nested blocks is 20: deeper templates are left to Jinja.
-_MAX_DEPTH = 15
+_MAX_DEPTH = 16
 
 
 class _CallContext:
@@ -87,37 +88,42 @@ def compile_fast(tree: nodes.Template, env: Any, concat: Callable[..., str], max
     """A function rendering ``tree`` (after templates.py's rewrite) from a context dict: the text,
     or None where Jinja must render. Raises :class:`Unsupported` for a template it cannot render."""
     writer = _Writer(env, concat)
-    body = writer.body(tree.body, 1)
-    setup = "".join(f"    {local} = M\n" for local in sorted(writer.assigned.values()))
-    source = f"def fill(ctx, out, budget):\n    chars = {max_render_chars}\n{setup}{body}    return None\n"
+    # `sum` draws on the iteration budget through templates.py's context variable: loops then count there too
+    writer.needs_budget_var = any(f.name == "sum" for f in tree.find_all(nodes.Filter))
+    writer.iterations = "budget[0]" if writer.needs_budget_var else "iters"
+    for assign in tree.find_all(nodes.Assign):  # every name the template sets is known before it is read
+        if type(assign.target) is not nodes.Name:
+            raise Unsupported("set of several names")
+        writer.assigned.setdefault(assign.target.name, writer.fresh("s_"))
+    body = writer.body(tree.body, 2)
+    setup = "".join(f"        {local} = M\n" for local in sorted(writer.assigned.values()))
+    # a game name hiding templates.py's helpers: Jinja would call the game's value
+    shadowed = " or ".join(f"{name!r} in ctx" for name in sorted(writer.internal_names))
+    if writer.needs_budget_var:
+        writer.space["budget_var"] = budget_var
+        start = (f"    budget = [{max_loop_iterations}, {max_render_chars}]\n"
+                 "    token = budget_var.set(budget)\n")
+        finally_ = "    finally:\n        budget_var.reset(token)\n"
+        iterations = ""
+    else:
+        start, finally_, iterations = "", "", f"        iters = {max_loop_iterations}\n"
+    source = ("def render(ctx):\n"
+              + (f"    if {shadowed}: return None\n" if shadowed else "")
+              + "    out = []\n    append = out.append\n"
+              + f"    chars = {max_render_chars}\n"
+              + start + "    try:\n" + (iterations if writer.has_loops else "") + setup + body
+              + "    except Exception:  # Jinja renders it again and reports what failed\n        return None\n"
+              + finally_
+              + "    text = ''.join(out)\n"
+              + f"    return text if len(text) <= {max_output} else None\n")
     try:
         code = compile(source, "<fast template>", "exec")
     except (SyntaxError, RecursionError, MemoryError, ValueError) as err:  # Python's limits on nesting
         raise Unsupported("too deep for Python") from err
     space = dict(writer.space)
     exec(code, space)  # noqa: S102 - source written above from the tree, with the template's text as literals
-    fill = space["fill"]
-    shadowed = tuple(sorted(writer.internal_names))  # a game name hiding templates.py's helpers
-    needs_budget_var = writer.needs_budget_var
-
-    def render(context: dict) -> str | None:
-        for name in shadowed:
-            if name in context:
-                return None
-        out: list[str] = []
-        budget = [max_loop_iterations, max_render_chars]
-        token = budget_var.set(budget) if needs_budget_var else None
-        try:
-            fill(context, out, budget)
-        except Exception:  # noqa: BLE001 - Jinja renders it again and reports what failed
-            return None
-        finally:
-            if token is not None:
-                budget_var.reset(token)
-        text = "".join(out)
-        return text if len(text) <= max_output else None
-
-    render.source = source  # type: ignore[attr-defined]  # for reading, when debugging
+    render = space["render"]
+    render.source = source  # for reading, when debugging
     return render
 
 
@@ -128,17 +134,20 @@ class _Writer:
         self.env = env
         self.space: dict[str, Any] = {
             "__builtins__": {"len": len, "type": type, "str": str, "dict": dict, "list": list, "tuple": tuple,
-                             "slice": slice, "enumerate": enumerate, "isinstance": isinstance},
+                             "slice": slice, "enumerate": enumerate, "isinstance": isinstance,
+                             "Exception": Exception},
             "M": _MISSING, "G": _GiveUp, "give_up": _give_up, "SEQ": _SEQUENCES, "weight": text_weight,
             "U": Undefined, "CC": _CallContext(), "call": env.call, "binop": env.call_binop, "concat": concat,
-            "sgetattr": env.getattr, "sgetitem": env.getitem, "glob": env.globals, "getitem": None,
+            "sgetattr": env.getattr, "glob": env.globals, "deepcopy": deepcopy,
         }
         self.space["getitem"] = _make_getitem(env.getitem)
         self.assigned: dict[str, str] = {}  # names the template sets -> their Python locals
         self.scopes: list[dict[str, str]] = []  # the loops around: target name -> Python local
         self.loops: list[tuple[str, str] | None] = []  # those loops' (index, length) locals; None: no `loop`
         self.internal_names: set[str] = set()
-        self.needs_budget_var = False
+        self.needs_budget_var = False  # set by compile_fast, before writing
+        self.iterations = "iters"  # the loop budget's variable
+        self.has_loops = False
         self.eval_ctx = EvalContext(env)
         self.counter = 0
 
@@ -147,9 +156,17 @@ class _Writer:
         return f"{prefix}{self.counter}"
 
     def value(self, value: Any) -> str:
-        """A Python expression for a constant: a literal for text and numbers, else a name."""
+        """A Python expression for a constant of the template: a literal for text and numbers, else
+        a copy of the value, made at each use (Jinja's code writes the value out as a new literal:
+        a list Jinja folded from constants must not be shared between renderings)."""
         if value is None or type(value) in (bool, str) or (type(value) is int and -2**63 < value < 2**63):
             return repr(value)
+        if type(value) in (int, float):
+            return self.ref(value)
+        return f"deepcopy({self.ref(value)})"
+
+    def ref(self, value: Any) -> str:
+        """A name for one of this module's values (a filter, the environment, ...)."""
         name = self.fresh("k")
         self.space[name] = value
         return name
@@ -159,12 +176,6 @@ class _Writer:
     def body(self, stmts: list[nodes.Node], depth: int) -> str:
         if depth > _MAX_DEPTH:
             raise Unsupported("nested too deeply")
-        if depth == 1:  # the top level: every `set` in it (nested ifs included) is known first
-            for node in stmts:
-                for assign in _walk(node, nodes.Assign):
-                    if type(assign.target) is not nodes.Name:
-                        raise Unsupported("set of several names")
-                    self.assigned.setdefault(assign.target.name, self.fresh("s_"))
         pad = "    " * depth
         lines: list[str] = []
         for node in stmts:
@@ -187,7 +198,7 @@ class _Writer:
         """One piece of output, charged like templates.py's ``_finalize`` and written with ``str``."""
         if type(node) is nodes.Const and type(node.value) is str:
             return (f"{pad}chars -= {len(node.value)}\n{pad}if chars < 0: raise G\n"
-                    f"{pad}out.append({node.value!r})\n")
+                    f"{pad}append({node.value!r})\n")
         if type(node) is nodes.CondExpr and node.expr2 is None:  # `{{ x if c }}`: Jinja's undefined otherwise
             missing = self._no_else(node)  # it writes nothing, and weighs what templates.py's _finalize says
             return (f"{pad}if {self.expr(node.test)}:\n{self.output(node.expr1, pad + '    ')}"
@@ -196,7 +207,7 @@ class _Writer:
                 f"{pad}if type(v) is str: chars -= len(v)\n"
                 f"{pad}else: chars -= weight(v, chars); v = str(v) if chars >= 0 else give_up()\n"
                 f"{pad}if chars < 0: raise G\n"
-                f"{pad}out.append(v)\n")
+                f"{pad}append(v)\n")
 
     def if_(self, node: nodes.If, depth: int) -> str:
         pad = "    " * depth
@@ -215,6 +226,7 @@ class _Writer:
                 and len(it.args) == 1 and not it.kwargs and it.dyn_args is None and it.dyn_kwargs is None):
             raise Unsupported("loop without templates.py's budget")
         self.internal_names.add("_gl_loop")
+        self.has_loops = True
         target = node.target
         if type(target) is nodes.Name:
             names = [target.name]
@@ -240,8 +252,8 @@ class _Writer:
         text = (f"{pad}{seq} = {iterable}\n"
                 f"{pad}if type({seq}) not in SEQ: raise G\n"
                 f"{pad}{count} = len({seq})\n"
-                f"{pad}budget[0] -= {count}\n"  # every item is one iteration, as templates.py's _loop counts
-                f"{pad}if budget[0] < 0: raise G\n")
+                f"{pad}{self.iterations} -= {count}\n"  # every item is one iteration, as templates.py's _loop counts
+                f"{pad}if {self.iterations} < 0: raise G\n")
         if keep is not None:  # a loop filter: the items that pass it are the loop's items
             text += (f"{pad}{item} = []\n"
                      f"{pad}for {unpack} in {seq}:\n"
@@ -319,7 +331,7 @@ class _Writer:
 
     def x_CondExpr(self, node: nodes.CondExpr) -> str:
         if node.expr2 is None:  # Jinja's plain (not strict) undefined, which writes nothing
-            otherwise = self.value(self._no_else(node))
+            otherwise = self.ref(self._no_else(node))
         else:
             otherwise = self.expr(node.expr2)
         return f"({self.expr(node.expr1)} if {self.expr(node.test)} else {otherwise})"
@@ -365,7 +377,7 @@ class _Writer:
         callee, arguments = self.expr(node.node), self._arguments(node)
         known = self._plain_function(node.node)
         if known is not None:  # the game's function itself (not a name of the game hiding it): called directly
-            return f"(f({arguments[2:]}) if (f := {callee}) is {self.value(known)} else call(CC, f{arguments}))"
+            return f"(f({arguments[2:]}) if (f := {callee}) is {self.ref(known)} else call(CC, f{arguments}))"
         return f"call(CC, {callee}{arguments})"
 
     def _plain_function(self, node: nodes.Node) -> Any:
@@ -389,11 +401,9 @@ class _Writer:
         passes = _PassArg.from_obj(function)
         if passes is _PassArg.context:
             raise Unsupported("filter that takes the context")
-        if node.name == "sum":  # draws on the iteration budget through templates.py's context variable
-            self.needs_budget_var = True
-        first = ("" if passes is None else self.value(self.env) + ", " if passes is _PassArg.environment
-                 else self.value(self.eval_ctx) + ", ")
-        return f"{self.value(function)}({first}{self.expr(node.node)}{self._arguments(node)})"
+        first = ("" if passes is None else self.ref(self.env) + ", " if passes is _PassArg.environment
+                 else self.ref(self.eval_ctx) + ", ")
+        return f"{self.ref(function)}({first}{self.expr(node.node)}{self._arguments(node)})"
 
 
 def _make_getitem(sandbox_getitem: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
