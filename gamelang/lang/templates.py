@@ -9,6 +9,10 @@ numbers stay within 64 bits; every ``for`` loop draws on a per-render iteration 
 piece of output (captured by ``set`` and ``filter`` blocks too) draws on a character budget; and
 macros, blocks, recursion, includes and imports are refused when the template is compiled.
 Model text reaches a template only as a value in its context, never as template source.
+
+Rendering itself is mostly done by :mod:`.templatefast`, which compiles the constructs the games
+use into one Python function per template, through the same sandbox and budgets; whatever it does
+not cover, or gives up on while rendering, Jinja renders (the same text, or the error).
 """
 
 from __future__ import annotations
