@@ -63,7 +63,7 @@ CODES: dict[str, Code] = _catalogue(
     ("GL0007", "invalid-structure", E, "A declaration has a missing, unknown or wrongly typed entry."),
     ("GL0008", "duplicate-name", E, "A name is declared twice in the same namespace."),
     ("GL0009", "undefined-role", E, "A role is used but never declared."),
-    ("GL0010", "undefined-state", E, "A `goto` names a state that is not declared."),
+    ("GL0010", "undefined-state", E, "A `goto` (or the header's `start`) names a state that is not declared."),
     ("GL0011", "undefined-move", E, "A `parse` names a move that is not declared."),
     ("GL0012", "undefined-name", E, "An expression uses a name that is not declared."),
     ("GL0013", "undefined-function", E, "An expression calls a function that does not exist."),
@@ -86,7 +86,7 @@ CODES: dict[str, Code] = _catalogue(
     ("GL0028", "unreachable-statement", W, "A statement follows a `goto` or `end` and never runs."),
     ("GL0029", "parse-without-ask", E, "A `parse` or reprompt has no `ask` before it in its state."),
     ("GL0030", "wrong-role", E, "A move is parsed from a role that was not the one asked."),
-    ("GL0031", "no-states", E, "A game declares no states (or no header)."),
+    ("GL0031", "no-states", E, "A game declares no states (or no header), or only imported ones and no `start`."),
     ("GL0032", "unused", W, "A declaration is never used."),
     ("GL0033", "reserved-name", E, "A declared name clashes with a built-in name or function."),
     ("GL0034", "builtin-out-of-scope", E, "A built-in name is used where it has no value yet."),
@@ -101,7 +101,7 @@ CODES: dict[str, Code] = _catalogue(
     ("GL0042", "import-cycle", E, "Files import each other, directly or through other files."),
     ("GL0043", "not-importable", E,
      "An import names a file that is not a game or library, or a library declares what only a game may."),
-    ("GL0044", "undefined-import", E, "An import names a declaration that the imported file does not have."),
+    ("GL0044", "undefined-import", E, "An import names a declaration that the imported file does not have (or a state of a game)."),
     ("GL0045", "undefined-library", E, "`use` names a function library that does not exist."),
 )
 

@@ -23,8 +23,12 @@ def check_graph(checker: "Checker") -> None:
                 todo.append(nxt)
     for name in checker.spec.states:
         if name not in seen:
+            imported = checker.file_of(("states", name)) != checker.path
             checker.err(("states", name), "GL0025", f"state '{name}' is unreachable: no `goto` from the start "
-                                                 f"state '{start}' leads to it", key=True)
+                                                 f"state '{start}' leads to it",
+                        # a library's state the game imported but never goes to
+                        "import by name only the states the game goes to: import NAME, ... from \"FILE\""
+                        if imported else None, key=True)
     cycle = _find_cycle(checker.a.edges, seen)
     if cycle is None:
         return
