@@ -158,7 +158,7 @@ def _report(err: dict, smap: SourceMap, display: str, diags: Diagnostics) -> Non
         parent = smap.resolve(loc[:-1])
         pos = smap.keys.get(parent + (last,)) or smap.at(parent)
         where = describe_path(parent) or "at the top level"
-        diags.add(display, pos, "GL0007", f"unknown key `{last}` {where}", did_you_mean(str(last), _known_keys()))
+        diags.add(display, pos, "GL0007", f"unknown key `{last}` {where}", did_you_mean(str(last), [k for k in _known_keys() if k != last]))
     elif kind in ("greater_than_equal", "less_than_equal"):
         bound = (err.get("ctx") or {}).get("ge", (err.get("ctx") or {}).get("le"))
         relation = "at least" if kind == "greater_than_equal" else "at most"

@@ -51,3 +51,10 @@ def test_schema_is_generated_from_the_spec_models():
     schema = GameSpec.model_json_schema(by_alias=True)
     assert {"game", "roles", "states", "moves", "score"} <= set(schema["properties"])
     json.dumps(schema)
+
+
+def test_an_unknown_key_that_is_a_key_elsewhere_is_not_suggested_as_itself():
+    loaded = load_spec_text("game: {name: g}\nvars:\n  n: {type: int, value: 1}\nroles: {r: {intro: hi}}\n"
+                            "states:\n  s: [{ask: r}, {end: win}]\n", "g.game.yaml")
+    [d] = [d for d in loaded.diags.items if "unknown key" in d.message]
+    assert "`value`" in d.message and d.hint != "did you mean 'value'?"
