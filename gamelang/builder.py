@@ -5,6 +5,8 @@ closures, and templates the ones the checker compiled. The IR itself is in :mod:
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from .lang import expr as ex
@@ -95,13 +97,21 @@ class MachineBuilder:
         return FailureOp("reprompt", times=failure.reprompt, message=self.template(failure.message),
                          then_kind=then_kind, then_reason=then_reason)
 
+    def _imported_from(self, path: tuple) -> str | None:
+        """The file the declaration at ``path`` was imported from, relative to the game's folder."""
+        file = self.loaded.smap.file_of(path, "")
+        if not file:
+            return None
+        return Path(os.path.relpath(Path(file).resolve(), self.loaded.base_dir.resolve())).as_posix()
+
     def build(self) -> Machine:
         spec = self.spec
         states: dict[str, StateCode] = {}
         for name, body in spec.states.items():
             sc = StateCompiler(self, name)
             sc.block(body, ("states", name))
-            states[name] = StateCode(name, sc.ops, self.loaded.smap.key(("states", name)).line)
+            states[name] = StateCode(name, sc.ops, self.loaded.smap.key(("states", name)).line,
+                                     self._imported_from(("states", name)))
         limits = spec.limits
         on_limit, on_limit_reason = "lose", None
         if isinstance(limits.on_limit, AbortFailure):

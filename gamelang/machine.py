@@ -136,6 +136,9 @@ class StateCode:
     name: str
     ops: list[Op]
     line: int
+    #: the library the state was imported from, relative to the game's folder (None: the game's own);
+    #: the lines of its instructions are lines of that file
+    file: str | None = None
 
 
 @dataclass(frozen=True)

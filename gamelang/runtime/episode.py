@@ -108,7 +108,10 @@ class GameEnv:
             self._emit({"type": "error", "message": str(err)})
             self._finish("error", f"while starting the episode: {err}")
             return self._turn()
-        self._emit({"type": "state", "to": s.current})
+        event = {"type": "state", "to": s.current}
+        if m.states[s.current].file is not None:
+            event["file"] = m.states[s.current].file
+        self._emit(event)
         return self._advance()
 
     def _episode_start(self) -> tuple[dict[str, Any], tuple[str, ...], dict[str, int]]:
@@ -540,7 +543,11 @@ class GameEnv:
         if s.counters["steps"] >= limits.steps:
             self._limit(f"the step limit ({limits.steps}) was reached")
             return
-        self._emit({"type": "state", "from": s.current, "to": state})
+        event = {"type": "state", "from": s.current, "to": state}
+        file = self.machine.states[state].file
+        if file is not None:  # the lines of what follows are lines of that library
+            event["file"] = file
+        self._emit(event)
         s.current = state
         s.pc = 0
         s.reprompts_here = {}

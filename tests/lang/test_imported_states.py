@@ -66,6 +66,19 @@ def test_a_library_state_is_imported_and_goes_to_the_games_own_state(tmp_path: P
     assert env.outcome == "win"
     moves = [e.get("to") for e in env.state.events if e["type"] == "state"]
     assert moves == ["begin", "play", "judge", "play", "judge"]
+    # the lines of an imported state's events are the library's: its state event names the file
+    files = [e.get("file") for e in env.state.events if e["type"] == "state"]
+    assert files == [None, "rules.gamelib", None, "rules.gamelib", None]
+    [ask] = [e for e in env.state.events if e["type"] == "ask"][:1]
+    assert ask["line"] == 5  # `ask player` in rules.gamelib
+
+
+def test_an_imported_states_file_is_relative_to_the_game(tmp_path: Path):
+    from gamelang.registry import resolve_game
+
+    machine = compile_file(resolve_game("wordle_withclue")).machine
+    assert machine.states["play"].file == "../wordle/wordle.gamelib"
+    assert machine.states["start"].file is None
 
 
 def test_importing_a_whole_library_takes_every_state(tmp_path: Path):
