@@ -17,12 +17,11 @@ Rows made here carry ``"source": "probe"``.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from .conversation import Message, replies_before, reply_indices, shared_prefix_length, up_to_last_reply
-from .kto import succeeded
+from .conversation import Message, replies_before, reply_indices, up_to_last_reply
+from .kto import labelled_families
 from .rows import Built, content_key
 from .select import RoleView
 
@@ -95,22 +94,12 @@ def probe_kto_rows(views: list[RoleView], min_score: float | None = None) -> Bui
     A failed sibling's probes asked in the beginning it shares with a successful sibling are left
     out, as its replies there are (the same probe was asked, and answered alike, in the success).
     """
-    families: dict[tuple, list[RoleView]] = defaultdict(list)
-    for view in views:
-        e = view.episode
-        families[(e.run, e.game, e.experiment, e.instance, e.episode, view.role)].append(view)
     built = Built()
-    for key in sorted(families):
-        family = families[key]
-        winners = [v for v in family if succeeded(v, min_score)]
+    for family in labelled_families(views, min_score):
         seen: set[str] = set()
-        for view in family:
-            label = succeeded(view, min_score)
-            shared = 0
-            if not label and winners:
-                shared = max(shared_prefix_length(view.messages, w.messages) for w in winners)
+        for view, label, shared in family:
             for exchange in probe_exchanges(view.episode.record, view.role):
-                if exchange.at < shared:
+                if exchange.at < (shared or 0):
                     continue
                 messages = exchange.messages
                 for index in reply_indices(messages, exchange.start):
