@@ -6,12 +6,8 @@ uses, written for gamelang: `situation` (what the answerer is told about itself)
 Run: python games/privateshared/convert_instances.py [--source DIR]
 """
 
-import argparse
-import json
-from pathlib import Path
+from gamelang.data.clembench_instances import convert_main
 
-HERE = Path(__file__).resolve().parent
-DEFAULT_SOURCE = HERE.parents[2] / "shared" / "data" / "clembench"
 
 POSITIONS = ["left", "right", "top", "bottom", "center", "northwest", "northeast", "southwest", "southeast",
              "here", "there", "nowhere", "everywhere", "inside", "outside"]
@@ -69,16 +65,5 @@ def convert(row: dict) -> dict:
             "probes": {slot: texts[slot][2] for slot in row["slots"]}}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
-    parser.add_argument("--out", type=Path, default=HERE / "instances.jsonl")
-    args = parser.parse_args()
-    rows = [json.loads(line) for line in (args.source / "privateshared.jsonl").read_text().splitlines() if line.strip()]
-    with args.out.open("w") as out:
-        for row in rows:
-            out.write(json.dumps(convert(row), ensure_ascii=False) + "\n")
-
-
 if __name__ == "__main__":
-    main()
+    convert_main(__doc__, __file__, "privateshared.jsonl", convert)
