@@ -58,3 +58,13 @@ def test_an_unknown_key_that_is_a_key_elsewhere_is_not_suggested_as_itself():
                             "states:\n  s: [{ask: r}, {end: win}]\n", "g.game.yaml")
     [d] = [d for d in loaded.diags.items if "unknown key" in d.message]
     assert "`value`" in d.message and d.hint != "did you mean 'value'?"
+
+
+def test_the_yaml_parsers_own_errors_are_diagnostics():
+    # ruamel's round-trip parser fails on these with an AssertionError of its own, not a YAMLError
+    # (a random mutation of taboo.game.yaml found it: a stray `|` before a comment)
+    for text in ("#\n| #\n", "# a\n| # b\ngame: {name: x}\n"):
+        loaded = load_spec_text(text, "broken.game.yaml")
+        assert loaded.spec is None
+        [diag] = loaded.diags.items
+        assert (diag.code, diag.message) == ("GL0006", "YAML error: AssertionError")
