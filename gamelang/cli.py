@@ -97,13 +97,15 @@ def build_app(names: list[str] | None = None):
 
     app = typer.Typer(name="gamelang", help=APP_HELP, no_args_is_help=True, add_completion=False,
                       pretty_exceptions_enable=False, rich_markup_mode=None)
+    from .cli_params import declared_params, typer_signature
+
     chosen = list(COMMANDS) if names is None else names
     for name in chosen:
         target = load_target(name)
         if isinstance(target, typer.Typer):
             app.add_typer(target, name=name)
         else:
-            app.command(name=name)(target)
+            app.command(name=name)(typer_signature(target) if declared_params(target) else target)
     if len(chosen) == 1:
         app.callback()(_no_options)
     return app
@@ -160,6 +162,16 @@ def _dispatch(args: list[str]) -> None:
         # as typer does: no command at all is a usage error (2), asking for help is not
         sys.exit(EXIT_USAGE if not args else EXIT_OK)
     name = args[0]
+    if name in COMMANDS and not os.environ.get("GAMELANG_TYPER_ONLY"):
+        target = load_target(name)
+        from .cli_params import declared_params
+
+        if declared_params(target):  # a plain command line needs no typer (gamelang/cli_fast.py)
+            from .cli_fast import parse_plain, run_plain
+
+            kwargs = parse_plain(target, args[1:])
+            if kwargs is not None:
+                run_plain(target, kwargs)
     app = build_app([name] if name in COMMANDS else None)
     app(args=args, prog_name="gamelang", standalone_mode=True)
 

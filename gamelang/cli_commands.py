@@ -15,9 +15,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Optional
 
-import typer
-
 from .cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from .cli_params import Argument, Exit, Option, echo
 from .safetext import visible as visible_text
 
 
@@ -46,17 +45,17 @@ TEST_SHARE_HELP = "With --split: the share of instances in the test split."
 SPLIT_SEED_HELP = "With --split: the seed that draws the split (the same seed gives the same split)."
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
+def fail(message: str, code: int = EXIT_USAGE) -> Exit:
     """Print an error for the user (no traceback) and return the exit to raise."""
-    typer.echo(f"gamelang: error: {visible_text(message)}", err=True)  # messages echo paths and names
-    return typer.Exit(code)
+    echo(f"gamelang: error: {visible_text(message)}", err=True)  # messages echo paths and names
+    return Exit(code)
 
 
 def validate(
-    paths: list[Path] = typer.Argument(..., help="Game files, or folders to search for *.game and *.game.yaml."),
-    format: DiagnosticFormat = typer.Option(DiagnosticFormat.text, "--format", "-f", help="text or json."),
-    instances: bool = typer.Option(True, help="Also check every instance against the instance schema."),
-    cache: bool = typer.Option(True, help="Report a game whose files are all unchanged since a clean "
+    paths: list[Path] = Argument(..., help="Game files, or folders to search for *.game and *.game.yaml."),
+    format: DiagnosticFormat = Option(DiagnosticFormat.text, "--format", "-f", help="text or json."),
+    instances: bool = Option(True, help="Also check every instance against the instance schema."),
+    cache: bool = Option(True, help="Report a game whose files are all unchanged since a clean "
                                           "validation from the cache instead of checking it again."),
 ) -> None:
     """Check game files and report every problem with its position, code and hint."""
@@ -64,27 +63,27 @@ def validate(
 
     outcome = validate_paths(paths, check_instances=instances, use_cache=cache)
     if format is DiagnosticFormat.json:
-        typer.echo(outcome.render_json())
+        echo(outcome.render_json())
     else:
         text = outcome.render_text()
         if text:
-            typer.echo(visible_text(text))  # source lines of a game file may hold escape sequences
+            echo(visible_text(text))  # source lines of a game file may hold escape sequences
     for problem in outcome.usage_problems:
-        typer.echo(f"gamelang: error: {visible_text(problem)}", err=True)
-    raise typer.Exit(outcome.exit_code)
+        echo(f"gamelang: error: {visible_text(problem)}", err=True)
+    raise Exit(outcome.exit_code)
 
 
 def graph(
-    game: str = typer.Argument(..., help="A game file, the name of a game under games/, or a folder of games."),
-    format: GraphFormat = typer.Option(GraphFormat.mermaid, "--format", "-f", help="mermaid or dot."),
+    game: str = Argument(..., help="A game file, the name of a game under games/, or a folder of games."),
+    format: GraphFormat = Option(GraphFormat.mermaid, "--format", "-f", help="mermaid or dot."),
 ) -> None:
     """Print a game's state machine as a Mermaid or Graphviz diagram (of every game under a folder)."""
     from .graph import to_dot, to_mermaid
 
     for i, machine in enumerate(load_machines_or_exit(game)):
         if i:
-            typer.echo("")
-        typer.echo(to_mermaid(machine.spec) if format is GraphFormat.mermaid else to_dot(machine.spec), nl=False)
+            echo("")
+        echo(to_mermaid(machine.spec) if format is GraphFormat.mermaid else to_dot(machine.spec), nl=False)
 
 
 def schema() -> None:
@@ -93,7 +92,7 @@ def schema() -> None:
 
     from .lang.spec import GameSpec
 
-    typer.echo(json.dumps(GameSpec.model_json_schema(by_alias=True), indent=2))
+    echo(json.dumps(GameSpec.model_json_schema(by_alias=True), indent=2))
 
 
 def games() -> None:
@@ -101,7 +100,7 @@ def games() -> None:
     from .registry import list_games
 
     for name, path in sorted(list_games().items()):
-        typer.echo(visible_text(f"{name:<20} {path}"))
+        echo(visible_text(f"{name:<20} {path}"))
 
 
 def _assignment_specs(model: Optional[str], roles: list[str], humans: list[str]):
@@ -145,17 +144,17 @@ def _check_roles(machines, role_specs: dict) -> None:
 
 
 def play(
-    game: str = typer.Argument(..., help="A game file, the name of a game under games/, or a folder of games."),
-    human: list[str] = typer.Option([], "--human", help=HUMAN_HELP),
-    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
-    role: list[str] = typer.Option([], "--role", help=ROLE_HELP),
-    experiment: Optional[str] = typer.Option(None, help="Play an instance of this experiment."),
-    instance: Optional[str] = typer.Option(None, help="Play the instance with this id (default: the first)."),
-    seed: int = typer.Option(0, help="Seed of the episode (sampling players use it)."),
-    save: Optional[Path] = typer.Option(None, help="Append the episode's record to this JSONL file."),
-    split: Optional[str] = typer.Option(None, "--split", help=SPLIT_HELP),
-    test_share: float = typer.Option(0.2, "--test-share", help=TEST_SHARE_HELP),
-    split_seed: int = typer.Option(0, "--split-seed", help=SPLIT_SEED_HELP),
+    game: str = Argument(..., help="A game file, the name of a game under games/, or a folder of games."),
+    human: list[str] = Option([], "--human", help=HUMAN_HELP),
+    model: Optional[str] = Option(None, "--model", help=MODEL_HELP),
+    role: list[str] = Option([], "--role", help=ROLE_HELP),
+    experiment: Optional[str] = Option(None, help="Play an instance of this experiment."),
+    instance: Optional[str] = Option(None, help="Play the instance with this id (default: the first)."),
+    seed: int = Option(0, help="Seed of the episode (sampling players use it)."),
+    save: Optional[Path] = Option(None, help="Append the episode's record to this JSONL file."),
+    split: Optional[str] = Option(None, "--split", help=SPLIT_HELP),
+    test_share: float = Option(0.2, "--test-share", help=TEST_SHARE_HELP),
+    split_seed: int = Option(0, "--split-seed", help=SPLIT_SEED_HELP),
 ) -> None:
     """Play one episode with a live transcript (scripted players by default)."""
     import json
@@ -176,9 +175,9 @@ def play(
         for m in machines:
             try:
                 play(str(m.path), human, model, role, experiment, instance, seed, save, split, test_share, split_seed)
-            except typer.Exit as done:
+            except Exit as done:
                 codes.append(done.exit_code)
-        raise typer.Exit(max(codes))
+        raise Exit(max(codes))
     machine = machines[0]
     role_specs, default = _assignment_specs(model, role, human)
     _check_roles([machine], role_specs)
@@ -231,34 +230,34 @@ def play(
             with open(save, "ab") as fh:
                 fh.write(line)
         except OSError as err:  # the file was fine before playing: keep the episode on standard output
-            typer.echo(line.decode("utf-8"), nl=False)
+            echo(line.decode("utf-8"), nl=False)
             raise fail(f"cannot append to {save}: {err.strerror or err}; the episode's record is printed above")
-    raise typer.Exit(EXIT_PROBLEMS if record["outcome"] == "error" else EXIT_OK)
+    raise Exit(EXIT_PROBLEMS if record["outcome"] == "error" else EXIT_OK)
 
 
 def run(
-    games: Optional[list[str]] = typer.Argument(
+    games: Optional[list[str]] = Argument(
         None, help="Games to run (files, names or folders of games); with --resume, by default those of the run."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default: runs/GAMES-TIME)."),
-    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
-    role: list[str] = typer.Option([], "--role", help=ROLE_HELP),
-    human: list[str] = typer.Option([], "--human", help=HUMAN_HELP),
-    episodes: Optional[int] = typer.Option(None, min=1, help="Episodes per instance (default 1)."),
-    limit: Optional[int] = typer.Option(None, min=1, help="Play only the first N instances of each game."),
-    experiment: list[str] = typer.Option([], "--experiment", help="Only these experiments (repeatable)."),
-    concurrency: int = typer.Option(8, min=1, help="Episodes played at once (requests to one model are batched)."),
-    seed: Optional[int] = typer.Option(None, help="Run seed; every episode's seed derives from it (default 0)."),
-    resume: bool = typer.Option(False, help="Continue an interrupted run in --out, skipping finished episodes; "
+    out: Optional[Path] = Option(None, "--out", "-o", help="Run folder (default: runs/GAMES-TIME)."),
+    model: Optional[str] = Option(None, "--model", help=MODEL_HELP),
+    role: list[str] = Option([], "--role", help=ROLE_HELP),
+    human: list[str] = Option([], "--human", help=HUMAN_HELP),
+    episodes: Optional[int] = Option(None, min=1, help="Episodes per instance (default 1)."),
+    limit: Optional[int] = Option(None, min=1, help="Play only the first N instances of each game."),
+    experiment: list[str] = Option([], "--experiment", help="Only these experiments (repeatable)."),
+    concurrency: int = Option(8, min=1, help="Episodes played at once (requests to one model are batched)."),
+    seed: Optional[int] = Option(None, help="Run seed; every episode's seed derives from it (default 0)."),
+    resume: bool = Option(False, help="Continue an interrupted run in --out, skipping finished episodes; "
                                             "the plan, games and players not given are those of the run."),
-    retry_errors: bool = typer.Option(False, help="With --resume, play again the episodes that ended in error."),
-    split: Optional[str] = typer.Option(None, "--split", help=SPLIT_HELP),
-    test_share: float = typer.Option(0.2, "--test-share", help=TEST_SHARE_HELP),
-    split_seed: int = typer.Option(0, "--split-seed", help=SPLIT_SEED_HELP),
-    fsync: str = typer.Option("group", "--fsync", help="When records are synced to disk: episode (each), group "
+    retry_errors: bool = Option(False, help="With --resume, play again the episodes that ended in error."),
+    split: Optional[str] = Option(None, "--split", help=SPLIT_HELP),
+    test_share: float = Option(0.2, "--test-share", help=TEST_SHARE_HELP),
+    split_seed: int = Option(0, "--split-seed", help=SPLIT_SEED_HELP),
+    fsync: str = Option("group", "--fsync", help="When records are synced to disk: episode (each), group "
                                                        "(every 64 records or 0.5 s; the default), group:N:MS, or "
                                                        "end. A killed process loses no finished episode with any "
                                                        "of them; a power loss can lose the unsynced ones."),
-    shard: Optional[str] = typer.Option(None, "--shard", help="Play only share I of N of the plan (I/N, 1 <= I <= N; "
+    shard: Optional[str] = Option(None, "--shard", help="Play only share I of N of the plan (I/N, 1 <= I <= N; "
                                                               "by a hash of each episode's key); join the shard "
                                                               "folders with `gamelang merge`."),
 ) -> None:
@@ -374,10 +373,10 @@ def run(
         command = resume_command(games, settings, model, role, human)
         console.print(Text(f"interrupted: the finished episodes are saved in {visible_text(str(out))}; "
                            f"continue with: {visible_text(command)}", style="yellow"))
-        raise typer.Exit(130)
+        raise Exit(130)
     console.print(Text(f"{result.played} episodes played, {result.skipped} already done; "
                        f"logs in {visible_text(str(out))}"))
-    raise typer.Exit(EXIT_PROBLEMS if counts.get("error") else EXIT_OK)
+    raise Exit(EXIT_PROBLEMS if counts.get("error") else EXIT_OK)
 
 
 def _check_save(save: Path) -> None:
@@ -491,8 +490,8 @@ def resume_command(games: list[str], settings, model: Optional[str], roles: list
 
 
 def score(
-    runs: list[Path] = typer.Argument(..., help="Run folders."),
-    format: ScoreFormat = typer.Option(ScoreFormat.table, "--format", "-f", help="table, csv or json."),
+    runs: list[Path] = Argument(..., help="Run folders."),
+    format: ScoreFormat = Option(ScoreFormat.table, "--format", "-f", help="table, csv or json."),
 ) -> None:
     """Score runs from their episode logs alone."""
     from rich.console import Console
@@ -501,19 +500,19 @@ def score(
 
     rows = [row for _, data in read_runs_or_exit(runs) for row in score_run(data)]
     if format is ScoreFormat.csv:
-        typer.echo(render_csv(rows), nl=False)
+        echo(render_csv(rows), nl=False)
     elif format is ScoreFormat.json:
-        typer.echo(render_json(rows))
+        echo(render_json(rows))
     else:
         render_table(rows, Console(highlight=False, width=None if Console().is_terminal else 140))
 
 
 def transcript(
-    run_dir: Path = typer.Argument(..., help="A run folder."),
-    out: Path = typer.Option(..., "--out", "-o", help="The HTML file to write."),
-    game: Optional[str] = typer.Option(None, help="Only episodes of this game."),
-    outcome: Optional[str] = typer.Option(None, help="Only episodes with this outcome (win, lose, abort, error)."),
-    limit: Optional[int] = typer.Option(None, min=1, help="At most this many episodes."),
+    run_dir: Path = Argument(..., help="A run folder."),
+    out: Path = Option(..., "--out", "-o", help="The HTML file to write."),
+    game: Optional[str] = Option(None, help="Only episodes of this game."),
+    outcome: Optional[str] = Option(None, help="Only episodes with this outcome (win, lose, abort, error)."),
+    limit: Optional[int] = Option(None, min=1, help="At most this many episodes."),
 ) -> None:
     """Write a run's transcripts as one self-contained HTML page."""
     from .runtime.runfolder import RunFolderError, read_run
@@ -531,7 +530,7 @@ def transcript(
         out.write_text(render_html(records, f"gamelang run {run_dir.name}"), encoding="utf-8")
     except OSError as err:
         raise fail(f"cannot write {out}: {err.strerror or err}") from None
-    typer.echo(f"wrote {len(records)} episodes to {visible_text(str(out))}")
+    echo(f"wrote {len(records)} episodes to {visible_text(str(out))}")
 
 
 def load_machines_or_exit(ref: str) -> list:
@@ -558,7 +557,7 @@ def read_runs_or_exit(paths: list[Path]) -> list:
         except RunFolderError as err:
             raise fail(str(err)) from None
         for problem in data.problems:
-            typer.echo(f"gamelang: note: {visible_text(problem)}", err=True)
+            echo(f"gamelang: note: {visible_text(problem)}", err=True)
         loaded.append((str(path), data))
     return loaded
 
@@ -576,6 +575,6 @@ def load_machine_or_exit(ref: str):
     except OSError as err:
         raise fail(f"cannot read {ref}: {err.strerror or err}") from None
     if result.machine is None:
-        typer.echo(visible_text(result.render()), err=True)
+        echo(visible_text(result.render()), err=True)
         raise fail(f"{path} is not a valid game", EXIT_PROBLEMS)
     return result.machine

@@ -10,7 +10,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Optional
 
-import typer
+from .cli_params import Argument, Exit, Option, echo
 
 from .cli_commands import EXIT_OK, EXIT_PROBLEMS, ScoreFormat, fail, read_runs_or_exit
 
@@ -46,33 +46,33 @@ def split_or_exit(name: Optional[str], test_share: float, seed: int):
 
 
 def export_command(
-    format: ExportFormat = typer.Argument(..., help="sft, dpo, kto or clembench."),
-    runs: list[Path] = typer.Argument(..., help="Run folders."),
-    out: Path = typer.Option(..., "--out", "-o",
+    format: ExportFormat = Argument(..., help="sft, dpo, kto or clembench."),
+    runs: list[Path] = Argument(..., help="Run folders."),
+    out: Path = Option(..., "--out", "-o",
                              help="The dataset file: .jsonl, or .parquet (needs datasets); clembench: a folder."),
-    role: list[str] = typer.Option([], "--role", help="Only this role (repeatable; simulated roles too)."),
-    model: list[str] = typer.Option([], "--model", help="Only roles played by this player spec (repeatable)."),
-    game: list[str] = typer.Option([], "--game", help="Only this game (repeatable)."),
-    outcome: list[str] = typer.Option([], "--outcome", help="Only episodes with this outcome (repeatable)."),
-    min_score: Optional[float] = typer.Option(
+    role: list[str] = Option([], "--role", help="Only this role (repeatable; simulated roles too)."),
+    model: list[str] = Option([], "--model", help="Only roles played by this player spec (repeatable)."),
+    game: list[str] = Option([], "--game", help="Only this game (repeatable)."),
+    outcome: list[str] = Option([], "--outcome", help="Only episodes with this outcome (repeatable)."),
+    min_score: Optional[float] = Option(
         None, "--min-score",
         help="sft: leave out episodes below it; dpo: the least score of a chosen episode; kto: a success."),
-    level: Optional[PairLevel] = typer.Option(None, "--level",
+    level: Optional[PairLevel] = Option(None, "--level",
                                               help="dpo: pairs of turns (the default) or of whole episodes."),
-    max_pairs: Optional[int] = typer.Option(
+    max_pairs: Optional[int] = Option(
         None, "--max-pairs-per-instance", min=1,
         help=f"dpo: at most this many pairs per game, experiment, instance and role (default {DEFAULT_MAX_PAIRS})."),
-    split: Optional[str] = typer.Option(None, "--split", help="Only instances of this side of the split."),
-    test_share: float = typer.Option(0.2, "--test-share", help="With --split: the test share."),
-    split_seed: int = typer.Option(0, "--split-seed", help="With --split: the split seed."),
-    golden: bool = typer.Option(False, "--golden", help="Only the golden paths of search trees (gamelang search)."),
-    divergences: Optional[bool] = typer.Option(
+    split: Optional[str] = Option(None, "--split", help="Only instances of this side of the split."),
+    test_share: float = Option(0.2, "--test-share", help="With --split: the test share."),
+    split_seed: int = Option(0, "--split-seed", help="With --split: the split seed."),
+    golden: bool = Option(False, "--golden", help="Only the golden paths of search trees (gamelang search)."),
+    divergences: Optional[bool] = Option(
         None, "--divergences/--no-divergences",
         help="kto, dpo: add the sibling divergences of search trees (trees.jsonl): the golden reply desirable "
              "(chosen), a dropped sibling's reply undesirable (rejected). Default: on for search folders."),
-    probes: bool = typer.Option(False, "--probes",
+    probes: bool = Option(False, "--probes",
                                 help="sft, kto: add rows of the probe exchanges (left out of records' messages)."),
-    players_name: list[str] = typer.Option(
+    players_name: list[str] = Option(
         [], "--players-name",
         help="clembench: the players' folder of each run, once per run (default: the player specs joined by --)."),
 ) -> None:
@@ -124,7 +124,7 @@ def export_command(
     for warning in result.warnings:
         errors.print(f"warning: {warning}", style="yellow", markup=False)
     console.print(f"wrote {len(result.rows)} {format.value} rows to {out}", markup=False)  # a path is not markup
-    raise typer.Exit(EXIT_OK)
+    raise Exit(EXIT_OK)
 
 
 def _export_clembench(runs: list[Path], out: Path, players_name: list[str], games: tuple[str, ...]) -> None:
@@ -142,12 +142,12 @@ def _export_clembench(runs: list[Path], out: Path, players_name: list[str], game
     except OSError as err:
         raise fail(f"cannot write under {out}: {err.strerror or err}") from None
     for reason, n in result.skipped.most_common():
-        typer.echo(f"left out {n} episodes: {reason}", err=True)
+        echo(f"left out {n} episodes: {reason}", err=True)
     if not result.episodes:
         raise fail("nothing to export: no episode that ended in win, lose or abort", EXIT_PROBLEMS)
-    typer.echo(visible_text(f"wrote {result.episodes} episodes as clembench results under {out}: "
+    echo(visible_text(f"wrote {result.episodes} episodes as clembench results under {out}: "
                             + ", ".join(sorted(result.folders))))
-    raise typer.Exit(EXIT_OK)
+    raise Exit(EXIT_OK)
 
 
 def _print_summary(console, result, format: str) -> None:
@@ -178,12 +178,12 @@ def _print_summary(console, result, format: str) -> None:
 
 
 def compare(
-    runs: list[Path] = typer.Argument(..., help="Run folders (one per model); the first is the baseline."),
-    format: ScoreFormat = typer.Option(ScoreFormat.table, "--format", "-f", help="table, csv or json."),
-    report: Optional[Path] = typer.Option(
+    runs: list[Path] = Argument(..., help="Run folders (one per model); the first is the baseline."),
+    format: ScoreFormat = Option(ScoreFormat.table, "--format", "-f", help="table, csv or json."),
+    report: Optional[Path] = Option(
         None, "--report", help="Also write FOLDER/compare.svg (a bar chart), compare.html and compare.json."),
-    bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples of the instances."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap (the same seed gives the same intervals)."),
+    bootstrap: int = Option(1000, "--bootstrap", min=0, help="Bootstrap resamples of the instances."),
+    seed: int = Option(0, "--seed", help="Seed of the bootstrap (the same seed gives the same intervals)."),
 ) -> None:
     """Compare runs game by game: clembench's % played, quality and clemscore with bootstrap intervals,
     which pairs of runs each game separates, and win rate, quality and reward against the first run."""
@@ -197,9 +197,9 @@ def compare(
         raise fail("no episodes in these runs", EXIT_PROBLEMS)
     comparison = clembench_comparison(loaded, bootstrap, seed)
     if format is ScoreFormat.csv:
-        typer.echo(render_csv(rows), nl=False)
+        echo(render_csv(rows), nl=False)
     elif format is ScoreFormat.json:
-        typer.echo(render_json(rows))
+        echo(render_json(rows))
     else:
         console = Console(highlight=False, width=None if Console().is_terminal else 160)
         render_tables(rows, console)
@@ -224,14 +224,14 @@ def _write_report(folder: Path, comparison, rows) -> None:
                                                         indent=2), encoding="utf-8")
     except OSError as err:
         raise fail(f"cannot write the report to {folder}: {err.strerror or err}") from None
-    typer.echo(f"wrote {folder / 'compare.svg'}, compare.html and compare.json", err=True)
+    echo(f"wrote {folder / 'compare.svg'}, compare.html and compare.json", err=True)
 
 
 def split_command(
-    game: str = typer.Argument(..., help="A game file or the name of a game under games/."),
-    test_share: float = typer.Option(0.2, "--test-share", help="The share of instances in the test split."),
-    split_seed: int = typer.Option(0, "--split-seed", help="The seed that draws the split."),
-    ids: bool = typer.Option(False, "--ids", help="Also list the ids of the test instances."),
+    game: str = Argument(..., help="A game file or the name of a game under games/."),
+    test_share: float = Option(0.2, "--test-share", help="The share of instances in the test split."),
+    split_seed: int = Option(0, "--split-seed", help="The seed that draws the split."),
+    ids: bool = Option(False, "--ids", help="Also list the ids of the test instances."),
 ) -> None:
     """Show how a game's instances fall into the train and test splits."""
     from .cli_commands import load_machine_or_exit
@@ -246,9 +246,9 @@ def split_command(
         raise fail(str(err)) from None
     except InstanceError as err:
         raise fail(str(err), EXIT_PROBLEMS) from None
-    typer.echo(f"{machine.name}: test share {test.test_share:g}, split seed {test.seed}")
+    echo(f"{machine.name}: test share {test.test_share:g}, split seed {test.seed}")
     for experiment in dict.fromkeys(i.experiment for i in instances):
         of_exp = [i for i in instances if i.experiment == experiment]
         held = [i.id for i in of_exp if test.contains(machine.name, experiment, i.id)]
-        typer.echo(f"  {experiment:<20} train {len(of_exp) - len(held):>5}  test {len(held):>5}"
+        echo(f"  {experiment:<20} train {len(of_exp) - len(held):>5}  test {len(held):>5}"
                    + (f"  test ids: {' '.join(held)}" if ids and held else ""))

@@ -9,16 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import typer
+from .cli_params import Argument, Exit, Option, echo
 
 from .cli_commands import EXIT_OK, EXIT_PROBLEMS, fail
 from .safetext import visible as visible_text
 
 
 def merge(
-    runs: list[Path] = typer.Argument(..., help="The shard folders of one run (written by `gamelang run --shard I/N`)."),
-    out: Path = typer.Option(..., "--out", "-o", help="The run folder to write (new or empty)."),
-    partial: bool = typer.Option(False, "--partial", help="Merge even when some shards are missing (reported)."),
+    runs: list[Path] = Argument(..., help="The shard folders of one run (written by `gamelang run --shard I/N`)."),
+    out: Path = Option(..., "--out", "-o", help="The run folder to write (new or empty)."),
+    partial: bool = Option(False, "--partial", help="Merge even when some shards are missing (reported)."),
 ) -> None:
     """Join the shard folders of a run into one run folder; report missing or doubled episodes."""
     from .runtime.runfolder import RunFolderError
@@ -29,38 +29,38 @@ def merge(
     except (ShardError, RunFolderError) as err:
         raise fail(str(err)) from None
     for note in result.notes:
-        typer.echo(f"gamelang: note: {visible_text(note)}", err=True)
+        echo(f"gamelang: note: {visible_text(note)}", err=True)
     for key in result.doubled:
-        typer.echo(f"gamelang: note: episode {visible_text(':'.join(map(str, key[:4])))} is in more than one shard; "
+        echo(f"gamelang: note: episode {visible_text(':'.join(map(str, key[:4])))} is in more than one shard; "
                    "kept once", err=True)
     if result.missing_shards:
-        typer.echo(f"gamelang: note: missing shards: {', '.join(map(str, result.missing_shards))}", err=True)
+        echo(f"gamelang: note: missing shards: {', '.join(map(str, result.missing_shards))}", err=True)
     if result.missing:
-        typer.echo(f"gamelang: note: {result.missing} planned episodes are in no shard (resume the shards "
+        echo(f"gamelang: note: {result.missing} planned episodes are in no shard (resume the shards "
                    "that are not complete)", err=True)
-    typer.echo(f"merged {result.shards} shards, {result.records} episodes ({result.planned} planned) "
+    echo(f"merged {result.shards} shards, {result.records} episodes ({result.planned} planned) "
                f"into {visible_text(str(out))}")
     problems = result.missing or result.missing_shards or result.doubled
-    raise typer.Exit(EXIT_PROBLEMS if problems else EXIT_OK)
+    raise Exit(EXIT_PROBLEMS if problems else EXIT_OK)
 
 
 def serve(
-    game: str = typer.Argument(..., help="A game file or the name of a game under games/."),
-    role: Optional[str] = typer.Option(None, "--role", help="The role the remote client plays (default: the first "
+    game: str = Argument(..., help="A game file or the name of a game under games/."),
+    role: Optional[str] = Option(None, "--role", help="The role the remote client plays (default: the first "
                                                             "role without a --partner)."),
-    partner: list[str] = typer.Option([], "--partner", help="A player for another role, as ROLE=SPEC (repeatable)."),
-    model: Optional[str] = typer.Option(None, "--model", help="A player for every other role without a --partner "
+    partner: list[str] = Option([], "--partner", help="A player for another role, as ROLE=SPEC (repeatable)."),
+    model: Optional[str] = Option(None, "--model", help="A player for every other role without a --partner "
                                                               "(default: the game's reference players)."),
-    experiment: Optional[str] = typer.Option(None, help="Only instances of this experiment."),
-    host: str = typer.Option("127.0.0.1", help="Address to bind (loopback by default; another address "
+    experiment: Optional[str] = Option(None, help="Only instances of this experiment."),
+    host: str = Option("127.0.0.1", help="Address to bind (loopback by default; another address "
                                                "needs --api-key)."),
-    port: int = typer.Option(8000, min=0, max=65535, help="Port (0: a free one, printed)."),
-    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="GAMELANG_API_KEY",
+    port: int = Option(8000, min=0, max=65535, help="Port (0: a free one, printed)."),
+    api_key: Optional[str] = Option(None, "--api-key", envvar="GAMELANG_API_KEY",
                                           help="Require this key (Authorization: Bearer KEY); also read from "
                                                "GAMELANG_API_KEY."),
-    max_sessions: int = typer.Option(64, min=1, help="Live episodes kept at once (the least recently used is dropped)."),
-    max_episodes: Optional[int] = typer.Option(None, min=1, help="Episodes started in all, then /reset answers 429."),
-    max_body: int = typer.Option(1_000_000, min=1024, help="Largest request body in bytes."),
+    max_sessions: int = Option(64, min=1, help="Live episodes kept at once (the least recently used is dropped)."),
+    max_episodes: Optional[int] = Option(None, min=1, help="Episodes started in all, then /reset answers 429."),
+    max_body: int = Option(1_000_000, min=1024, help="Largest request body in bytes."),
 ) -> None:
     """Serve one role of a game over HTTP with OpenEnv's reset/step protocol (docs/integrations.md)."""
     import ipaddress
@@ -92,7 +92,7 @@ def serve(
     except OSError as err:
         raise fail(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
     bound_host, bound_port = server.server_address[:2]
-    typer.echo(f"serving role '{service.role}' of {machine.name} on http://{bound_host}:{bound_port} "
+    echo(f"serving role '{service.role}' of {machine.name} on http://{bound_host}:{bound_port} "
                f"(POST /reset, POST /step, GET /state); Ctrl-C stops", err=True)
     try:
         server.serve_forever()

@@ -5,33 +5,33 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import typer
+from .cli_params import Argument, Option
 
 from .cli_commands import SPLIT_HELP, SPLIT_SEED_HELP, TEST_SHARE_HELP, fail, load_machine_or_exit
 
 
 def imagine(
-    games: list[str] = typer.Argument(..., help="Games to imagine episodes of (files or names)."),
-    model: str = typer.Option(..., "--model", help="The imaginer: hf:PATH, openai:MODEL@URL or replay:FILE."),
-    out: Path = typer.Option(..., "--out", "-o", help="Run folder: episodes.jsonl, personas.jsonl, run.json."),
-    personas: int = typer.Option(4, "--personas", min=1, help="Personas to write for the simulated role."),
-    outcomes: str = typer.Option("win,lose", "--outcomes", help="Target outcomes, comma-separated: win, lose, abort."),
-    dialogues: int = typer.Option(1, "--dialogues", min=1, help="Dialogues per persona and target outcome."),
-    learner: Optional[str] = typer.Option(None, "--learner", help="The learner role; needed when no role has a "
+    games: list[str] = Argument(..., help="Games to imagine episodes of (files or names)."),
+    model: str = Option(..., "--model", help="The imaginer: hf:PATH, openai:MODEL@URL or replay:FILE."),
+    out: Path = Option(..., "--out", "-o", help="Run folder: episodes.jsonl, personas.jsonl, run.json."),
+    personas: int = Option(4, "--personas", min=1, help="Personas to write for the simulated role."),
+    outcomes: str = Option("win,lose", "--outcomes", help="Target outcomes, comma-separated: win, lose, abort."),
+    dialogues: int = Option(1, "--dialogues", min=1, help="Dialogues per persona and target outcome."),
+    learner: Optional[str] = Option(None, "--learner", help="The learner role; needed when no role has a "
                                           "persona (the personas are then for the other roles)."),
-    critic: Optional[str] = typer.Option(None, "--critic", help="The critic's player spec (default: the imaginer)."),
-    no_critic: bool = typer.Option(False, "--no-critic", help="Keep the drafts as written (no critic pass)."),
-    prompts: Optional[Path] = typer.Option(None, "--prompts", help="A folder of personas.j2, dialogue.j2, critic.j2 "
+    critic: Optional[str] = Option(None, "--critic", help="The critic's player spec (default: the imaginer)."),
+    no_critic: bool = Option(False, "--no-critic", help="Keep the drafts as written (no critic pass)."),
+    prompts: Optional[Path] = Option(None, "--prompts", help="A folder of personas.j2, dialogue.j2, critic.j2 "
                                            "that replace the game's or the default prompts."),
-    limit: Optional[int] = typer.Option(None, min=1, help="Draw instances from the first N of each game."),
-    max_tokens: int = typer.Option(1024, "--max-tokens", min=1, help="Tokens per dialogue or revision."),
-    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Requests per call of the imaginer."),
-    seed: int = typer.Option(0, help="Seed of the requests and of the instance order."),
-    resume: bool = typer.Option(False, "--resume", help="Go on with an interrupted run in --out: its personas and "
+    limit: Optional[int] = Option(None, min=1, help="Draw instances from the first N of each game."),
+    max_tokens: int = Option(1024, "--max-tokens", min=1, help="Tokens per dialogue or revision."),
+    batch_size: int = Option(32, "--batch-size", min=1, help="Requests per call of the imaginer."),
+    seed: int = Option(0, help="Seed of the requests and of the instance order."),
+    resume: bool = Option(False, "--resume", help="Go on with an interrupted run in --out: its personas and "
                                 "episodes are kept, the missing dialogues are imagined (same options as the run)."),
-    split: Optional[str] = typer.Option(None, "--split", help=SPLIT_HELP),
-    test_share: float = typer.Option(0.2, "--test-share", help=TEST_SHARE_HELP),
-    split_seed: int = typer.Option(0, "--split-seed", help=SPLIT_SEED_HELP),
+    split: Optional[str] = Option(None, "--split", help=SPLIT_HELP),
+    test_share: float = Option(0.2, "--test-share", help=TEST_SHARE_HELP),
+    split_seed: int = Option(0, "--split-seed", help=SPLIT_SEED_HELP),
 ) -> None:
     """Imagine episodes: personas, dialogues for a persona and a target outcome, a critic pass, replayed by the game."""
     from rich.console import Console

@@ -6,7 +6,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Optional
 
-import typer
+from .cli_params import Argument, Option
 
 from .cli_commands import MODEL_HELP, ROLE_HELP, _assignment_specs, _check_roles, fail, load_machine_or_exit
 
@@ -17,24 +17,24 @@ class SearchMode(str, Enum):
 
 
 def search(
-    games: list[str] = typer.Argument(..., help="Games to search (files or names)."),
-    learner: str = typer.Option(..., "--learner", help="The role whose turns branch."),
-    out: Path = typer.Option(..., "--out", "-o", help="Search folder: episodes.jsonl, trees.jsonl, run.json."),
-    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
-    role: list[str] = typer.Option([], "--role", help=ROLE_HELP),
-    mode: SearchMode = typer.Option(SearchMode.josh, "--mode", help="josh (beam over rewards) or factor (Playpen)."),
-    beam: int = typer.Option(8, min=1, help="josh: branch while a tree has at most this many leaves."),
-    branch: int = typer.Option(2, min=1, help="Children per branching learner turn."),
-    depth: int = typer.Option(4, min=0, help="factor: learner turns that branch."),
-    max_nodes: int = typer.Option(256, min=1, help="A tree stops branching past this many nodes."),
-    episodes: int = typer.Option(1, min=1, help="Trees per instance."),
-    limit: Optional[int] = typer.Option(None, min=1, help="Only the first N instances of each game."),
-    seed: int = typer.Option(0, help="Run seed; every tree's seed derives from it."),
-    trees: int = typer.Option(8, "--trees", min=1, help="Trees grown at once (their learner turns share batches)."),
-    resume: bool = typer.Option(False, help="Go on with an interrupted search in --out (finished trees are kept)."),
-    split: Optional[str] = typer.Option(None, "--split", help="Only the instances of this side: train or test."),
-    test_share: float = typer.Option(0.2, "--test-share", help="Share of instances in the test split."),
-    split_seed: int = typer.Option(0, "--split-seed", help="Seed of the train/test split."),
+    games: list[str] = Argument(..., help="Games to search (files or names)."),
+    learner: str = Option(..., "--learner", help="The role whose turns branch."),
+    out: Path = Option(..., "--out", "-o", help="Search folder: episodes.jsonl, trees.jsonl, run.json."),
+    model: Optional[str] = Option(None, "--model", help=MODEL_HELP),
+    role: list[str] = Option([], "--role", help=ROLE_HELP),
+    mode: SearchMode = Option(SearchMode.josh, "--mode", help="josh (beam over rewards) or factor (Playpen)."),
+    beam: int = Option(8, min=1, help="josh: branch while a tree has at most this many leaves."),
+    branch: int = Option(2, min=1, help="Children per branching learner turn."),
+    depth: int = Option(4, min=0, help="factor: learner turns that branch."),
+    max_nodes: int = Option(256, min=1, help="A tree stops branching past this many nodes."),
+    episodes: int = Option(1, min=1, help="Trees per instance."),
+    limit: Optional[int] = Option(None, min=1, help="Only the first N instances of each game."),
+    seed: int = Option(0, help="Run seed; every tree's seed derives from it."),
+    trees: int = Option(8, "--trees", min=1, help="Trees grown at once (their learner turns share batches)."),
+    resume: bool = Option(False, help="Go on with an interrupted search in --out (finished trees are kept)."),
+    split: Optional[str] = Option(None, "--split", help="Only the instances of this side: train or test."),
+    test_share: float = Option(0.2, "--test-share", help="Share of instances in the test split."),
+    split_seed: int = Option(0, "--split-seed", help="Seed of the train/test split."),
 ) -> None:
     """Branch episodes at the learner's turns; keep golden paths and failed siblings for training."""
     from rich.console import Console
