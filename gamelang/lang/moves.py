@@ -101,6 +101,55 @@ def group_reader(regex: Any, numbers: tuple[int, ...]) -> Callable[[str], list[s
     return read
 
 
+def _text_regex_parser(regex: Any, names: list[str], numbers: tuple[int, ...],
+                       failure: str) -> Callable[[str], ParseResult] | None:
+    """What :meth:`MoveParser._parse_regex` does for a move whose fields are all text, in one
+    function (RE2's matcher called as :func:`group_reader` calls it); None where the RE2 wrapper
+    does not have the names :func:`group_reader` uses."""
+    matcher = getattr(regex, "_regexp", None)
+    if matcher is None or _RE2_UNANCHORED is None:
+        return None
+    match, anchor = matcher.Match, _RE2_UNANCHORED
+    fields = tuple(zip(names, numbers))
+    if len(fields) == 1:  # one group, the common case: no loop
+        ((name, number),) = fields
+
+        def parse_one(reply: str) -> ParseResult:
+            text = reply.strip()
+            data = text.encode("utf-8")
+            size = len(data)
+            spans = match(anchor, data, 0, size)
+            if spans[0][0] < 0:
+                return ParseResult(False, None, failure)
+            start, end = spans[number]
+            if start < 0:  # the group took no part
+                return ParseResult(True, {name: ""})
+            return ParseResult(True, {name: text[start:end] if size == len(text)
+                                      else data[start:end].decode("utf-8")})
+
+        return parse_one
+
+    def parse(reply: str) -> ParseResult:
+        text = reply.strip()
+        data = text.encode("utf-8")
+        size = len(data)
+        spans = match(anchor, data, 0, size)
+        if spans[0][0] < 0:
+            return ParseResult(False, None, failure)
+        record: dict[str, Any] = {}
+        if size == len(text):  # ASCII: byte and character offsets are the same
+            for name, number in fields:
+                start, end = spans[number]
+                record[name] = text[start:end] if start >= 0 else ""
+        else:
+            for name, number in fields:
+                start, end = spans[number]
+                record[name] = data[start:end].decode("utf-8") if start >= 0 else ""
+        return ParseResult(True, record)
+
+    return parse
+
+
 def move_type(move: Move, tools: dict[str, Tool] | None = None) -> Type:
     """The type a move parses into (used by the type checker): a record, or a list of records."""
     record = record_type(move, tools)
@@ -164,6 +213,9 @@ class MoveParser:
             self.read_groups = group_reader(self.regex, self.numbers)
             # (name, type) of each field, and whether it is text (kept as matched, no conversion)
             self.converted = tuple((n, t, t == STR) for n, t in self.record.fields)
+            if move.each is None and all(is_text for _, _, is_text in self.converted):
+                self._parse_fast = _text_regex_parser(self.regex, self.groups, self.numbers,
+                                                      f"the reply does not match {self.describe()}")
         elif self.kind == "choice":
             self.options = {o.strip().lower(): (o, i) for i, o in enumerate(move.choice or [])}
         else:
@@ -179,8 +231,14 @@ class MoveParser:
             return "a call of one of the tools " + ", ".join(self.tools)
         return "a JSON object " + str(self.record)
 
+    #: For a regex move whose fields are all text (most of them): the whole parse in one function.
+    _parse_fast: Callable[[str], ParseResult] | None = None
+
     def parse(self, reply: str) -> ParseResult:
         """Parse one reply."""
+        fast = self._parse_fast
+        if fast is not None:
+            return fast(reply)
         if self.move.each is not None:
             return self._parse_each(reply)
         if self.kind == "regex":  # the common case, without a further call

@@ -133,7 +133,7 @@ class _Writer:
     def __init__(self, env: Any, concat: Callable[..., str]) -> None:
         self.env = env
         self.space: dict[str, Any] = {
-            "__builtins__": {"len": len, "type": type, "str": str, "dict": dict, "list": list, "tuple": tuple,
+            "__builtins__": {"len": len, "type": type, "str": str, "int": int, "dict": dict, "list": list, "tuple": tuple,
                              "slice": slice, "enumerate": enumerate, "isinstance": isinstance,
                              "Exception": Exception},
             "M": _MISSING, "G": _GiveUp, "give_up": _give_up, "SEQ": _SEQUENCES, "weight": text_weight,
@@ -203,8 +203,11 @@ class _Writer:
             missing = self._no_else(node)  # it writes nothing, and weighs what templates.py's _finalize says
             return (f"{pad}if {self.expr(node.test)}:\n{self.output(node.expr1, pad + '    ')}"
                     f"{pad}else:\n{pad}    chars -= {text_weight(missing, 2**62)}\n{pad}    if chars < 0: raise G\n")
+        # a whole number weighs what text_weight says of it (its decimal digits, a sign), without the call
         return (f"{pad}v = {self.expr(node)}\n"
                 f"{pad}if type(v) is str: chars -= len(v)\n"
+                f"{pad}elif type(v) is int: chars -= v.bit_length() * 3 // 10 + 2; "
+                f"v = str(v) if chars >= 0 else give_up()\n"
                 f"{pad}else: chars -= weight(v, chars); v = str(v) if chars >= 0 else give_up()\n"
                 f"{pad}if chars < 0: raise G\n"
                 f"{pad}append(v)\n")

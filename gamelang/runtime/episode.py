@@ -133,10 +133,21 @@ class GameEnv:
         exactly as sampled (its token ids are kept in the state for training).
         """
         s = self._live()
-        if s.done or s.waiting_for is None:
-            raise RuntimeError("step() called on an episode that is not waiting for a reply")
         role = s.waiting_for
-        if type(reply) is str:  # the common case first
+        if s.done or role is None:
+            raise RuntimeError("step() called on an episode that is not waiting for a reply")
+        if (type(reply) is str and reply.isascii() and not s.probing
+                and len(reply) <= self.machine.limits.reply_chars):
+            # the common case, written out: text, no surrogates to replace, no probe, not too long
+            event: dict[str, Any] = {"type": "reply", "role": role, "text": reply}
+            s.histories[role].append({"role": "assistant", "content": reply})
+            s.last_reply[role] = reply
+            s.events.append(event)
+            if self.on_event is not None:
+                self.on_event(event)
+            s.waiting_for = None
+            return self._advance()
+        if type(reply) is str:
             completion, text = None, reply
         else:
             completion = reply if isinstance(reply, Completion) else None
@@ -144,7 +155,7 @@ class GameEnv:
         # A reply may hold lone surrogates (a replay file, a server's JSON "\ud800"): they cannot be
         # matched by RE2 nor written as UTF-8, so they are replaced here, once, and the fact logged.
         text, replaced = (text, 0) if text.isascii() else replace_surrogates(text)
-        event: dict[str, Any] = {"type": "reply", "role": role, "text": text}
+        event = {"type": "reply", "role": role, "text": text}
         if replaced:
             event["replaced"] = replaced
         probe = s.probing.get(role)
@@ -302,25 +313,30 @@ class GameEnv:
 
     # ------------------------------------------------------------------ the interpreter loop
     def _advance(self) -> Turn:
-        try:
-            self._run()
-        except GameRuntimeError as err:
-            self._emit({"type": "error", "message": str(err)})
-            self._finish("error", str(err))
-        return self._turn()
+        """Run instructions until the episode asks a role or ends; the turn that follows.
 
-    def _run(self) -> None:
-        """Run instructions until the episode asks a role or ends (see :data:`OP_HANDLERS`)."""
+        Each state's instructions are compiled once per machine into closures (see
+        :func:`_threaded_code`): the loop is one index and one call per instruction. ``s.pc`` holds
+        the index of the instruction running, as the handlers of :data:`OP_HANDLERS` expect.
+        """
         s = self.state
-        states = self.machine.states
-        handlers = OP_HANDLERS
-        while not s.done:
-            op = states[s.current].ops[s.pc]
-            handler = handlers.get(type(op))
-            if handler is None:  # pragma: no cover - the compiler emits no other ops
-                raise GameRuntimeError(f"unknown instruction {op!r}")
-            if handler(self, op):  # a handler returns True when the episode waits for a reply
-                return
+        if not s.done:
+            code = _threaded_code(self.machine)
+            ops = code[s.current]
+            pc = s.pc
+            try:
+                while True:
+                    s.pc = pc
+                    pc = ops[pc](self, s)
+                    if pc < 0:  # the op waits for a reply, ended the episode, or moved elsewhere
+                        if pc == _WAIT or s.done:
+                            break
+                        ops = code[s.current]
+                        pc = s.pc
+            except GameRuntimeError as err:
+                self._emit({"type": "error", "message": str(err)})
+                self._finish("error", str(err))
+        return self._turn()
 
     # The handlers of the instructions: each runs one op and moves the program counter (or ends the
     # episode); only _ask returns True, when a role must reply.
@@ -329,11 +345,16 @@ class GameEnv:
             ok = op.cond(self.env)
         except Exception as err:  # noqa: BLE001 - _eval gives the message (or lets the error through)
             ok = self._eval_failed(err, op.line, op.text)
-        self._emit({"type": "check", "expr": op.text, "ok": bool(ok), "line": op.line})
         if ok:
+            self._emit({"type": "check", "expr": op.text, "ok": True, "line": op.line})
             self.state.pc += 1
         else:
-            self._failure(op.failure, f"check failed: {op.text}", op.line, self._last_asked_role())
+            self._check_failed(op)
+
+    def _check_failed(self, op: CheckOp) -> None:
+        """The condition of ``op`` was false: log it and apply the failure."""
+        self._emit({"type": "check", "expr": op.text, "ok": False, "line": op.line})
+        self._failure(op.failure, f"check failed: {op.text}", op.line, self._last_asked_role())
 
     def _set(self, op: SetOp) -> None:
         try:
@@ -466,10 +487,14 @@ class GameEnv:
             self._emit({"type": "parse", "move": op.move, "ok": True, "value": result.value})
             s.pc += 1
         else:
-            self._count("violated")
-            self._bind("parse_error", result.error)
-            self._emit({"type": "parse", "move": op.move, "ok": False, "error": result.error})
-            self._failure(op.failure, f"{op.move}: {result.error}", op.line, by)
+            self._parse_failed(op, result.error, by)
+
+    def _parse_failed(self, op: ParseOp, error: str, by: str) -> None:
+        """The reply of ``by`` did not parse as the move of ``op``: count, log, and apply the failure."""
+        self._count("violated")
+        self._bind("parse_error", error)
+        self._emit({"type": "parse", "move": op.move, "ok": False, "error": error})
+        self._failure(op.failure, f"{op.move}: {error}", op.line, by)
 
     def _for_next(self, op: ForNextOp) -> None:
         """Bind the loop's next item and run the body, or go on after the loop; each item is a step."""
@@ -713,8 +738,8 @@ class GameEnv:
             return Turn(None, [], reward, True, s.outcome, s.reason, s.scores)
         role = s.waiting_for
         assert role is not None
-        messages = self.messages_of(role) if s.probing.get(role) else s.histories[role]
-        return Turn(role, [dict(m) for m in messages], reward)
+        messages = self.messages_of(role) if s.probing and s.probing.get(role) else s.histories[role]
+        return Turn(role, list(map(dict.copy, messages)), reward)  # copies: the caller may change them
 
     def record(self) -> dict[str, Any]:
         """The complete JSON record of a finished episode (docs/episodes.md)."""
@@ -766,4 +791,248 @@ OP_HANDLERS: dict[type, Callable[[GameEnv, Any], bool | None]] = {
     ForNextOp: GameEnv._for_next,
     GotoOp: GameEnv._goto_op,
     EndOp: GameEnv._end_op,
+}
+
+
+# ---------------------------------------------------------------------- threaded code
+# The interpreter runs each instruction through a closure made for it once per machine: the op's
+# fields are the closure's own variables, its position is a constant, and the common path (a
+# check that holds, a reply that parses) runs without a further call. The closure returns the
+# index of the next instruction, or one of these:
+
+#: The episode waits for a reply (the op has set ``s.pc`` to where it goes on).
+_WAIT = -1
+#: Look at the state again: the episode ended, moved to another state, or the op set ``s.pc``.
+_RELOAD = -2
+
+OpCode = Callable[[GameEnv, EpisodeState], int]
+
+
+def _threaded_code(machine: Machine) -> dict[str, list[OpCode]]:
+    """Each state's instructions as closures, made once per machine (kept in ``machine.extras``)."""
+    cached = machine.extras.get("threaded")
+    # made again if the parts it was made from were replaced
+    if (cached is None or cached[0] is not machine.states or cached[1] is not machine.limits
+            or cached[2] is not machine.moves):
+        code = {name: [_FAST_OPS.get(type(op), _generic_op)(op, pc, machine) for pc, op in enumerate(state.ops)]
+                for name, state in machine.states.items()}
+        cached = machine.extras["threaded"] = (machine.states, machine.limits, machine.moves, code)
+    return cached[3]
+
+
+def _generic_op(op: Any, pc: int, machine: Machine) -> OpCode:
+    """An op run by its method in :data:`OP_HANDLERS`, which moves ``s.pc`` itself."""
+    handler = OP_HANDLERS.get(type(op))
+    if handler is None:  # pragma: no cover - the compiler emits no other ops
+        def unknown(env: GameEnv, s: EpisodeState) -> int:
+            raise GameRuntimeError(f"unknown instruction {op!r}")
+
+        return unknown
+
+    def run(env: GameEnv, s: EpisodeState) -> int:
+        return _WAIT if handler(env, op) else _RELOAD
+
+    return run
+
+
+def _render_error(err: RenderError, line: int) -> GameRuntimeError:
+    """What :meth:`GameEnv._render` raises for a template that failed."""
+    where = f"line {line}: " if line else ""
+    return GameRuntimeError(f"{where}template failed: {err}")
+
+
+def _fast_ask(op: AskOp, pc: int, machine: Machine) -> OpCode:
+    """``ask ROLE [message]`` (not a probe): :meth:`GameEnv._ask`, written out."""
+    if op.probe:
+        return _generic_op(op, pc, machine)
+    role, message, line, after = op.role, op.message, op.line, pc + 1
+
+    def ask(env: GameEnv, s: EpisodeState) -> int:
+        counters = s.counters
+        requests = counters["requests"]
+        limit = env.machine.limits.requests
+        if requests >= limit:
+            env._limit(f"the request limit ({limit}) was reached")
+            return _RELOAD
+        if s.probing:
+            s.probing.pop(role, None)
+        if s.override_message is not None:
+            s.pending[role].append(s.override_message)
+            s.override_message = None
+        elif message is not None:
+            try:
+                text = message.render(env.env)
+            except RenderError as err:
+                raise _render_error(err, line) from None
+            s.pending[role].append(text)
+        new = env._flush(role)
+        s.last_ask_pc = pc
+        requests += 1  # _count("requests"), written out
+        counters["requests"] = s.bindings["requests"] = env.env["requests"] = requests
+        s.asks[role] += 1
+        s.waiting_for = role
+        event = {"type": "ask", "role": role, "state": s.current, "line": line, "message": new,
+                 "prompt_messages": len(s.histories[role])}
+        s.events.append(event)  # _emit, written out
+        if env.on_event is not None:
+            env.on_event(event)
+        s.pc = after
+        return _WAIT
+
+    return ask
+
+
+def _fast_parse(op: ParseOp, pc: int, machine: Machine) -> OpCode:
+    """``parse MOVE else ...`` (not a tool move): :meth:`GameEnv._parse`, the success written out."""
+    parser = machine.moves[op.move]
+    if parser.kind == "tool":
+        return _generic_op(op, pc, machine)
+    move, by, after = op.move, parser.move.by, pc + 1
+
+    def parse(env: GameEnv, s: EpisodeState) -> int:
+        result = parser.parse(s.last_reply.get(by, ""))
+        if not result.ok:
+            env._parse_failed(op, result.error, by)
+            return _RELOAD
+        value = result.value
+        names, bindings = env.env, s.bindings
+        bindings[move] = names[move] = value
+        if names.get("parse_error"):
+            env._bind("parse_error", "")
+        counters = s.counters
+        n = counters["parsed"] + 1  # _count("parsed"), written out
+        counters["parsed"] = bindings["parsed"] = names["parsed"] = n
+        event = {"type": "parse", "move": move, "ok": True, "value": value}
+        s.events.append(event)
+        if env.on_event is not None:
+            env.on_event(event)
+        return after
+
+    return parse
+
+
+def _fast_check(op: CheckOp, pc: int, machine: Machine) -> OpCode:
+    """``check COND else ...``: :meth:`GameEnv._check`, the condition that holds written out."""
+    cond, line, text, after = op.cond, op.line, op.text, pc + 1
+
+    def check(env: GameEnv, s: EpisodeState) -> int:
+        try:
+            ok = cond(env.env)
+        except Exception as err:  # noqa: BLE001 - _eval_failed gives the message (or lets the error through)
+            ok = env._eval_failed(err, line, text)
+        if not ok:
+            env._check_failed(op)
+            return _RELOAD
+        event = {"type": "check", "expr": text, "ok": True, "line": line}
+        s.events.append(event)
+        if env.on_event is not None:
+            env.on_event(event)
+        return after
+
+    return check
+
+
+def _fast_set(op: SetOp, pc: int, machine: Machine) -> OpCode:
+    """``set VAR = EXPR``: :meth:`GameEnv._set`."""
+    var, value, line, text, after = op.var, op.value, op.line, op.text, pc + 1
+
+    def set_(env: GameEnv, s: EpisodeState) -> int:
+        names = env.env
+        try:
+            v = value(names)
+        except Exception as err:  # noqa: BLE001 - _eval_failed gives the message (or lets the error through)
+            v = env._eval_failed(err, line, text)
+        s.bindings[var] = names[var] = v
+        event = {"type": "set", "var": var, "value": v}
+        s.events.append(event)
+        if env.on_event is not None:
+            env.on_event(event)
+        return after
+
+    return set_
+
+
+def _fast_tell(op: TellOp, pc: int, machine: Machine) -> OpCode:
+    """``tell ROLE message``: :meth:`GameEnv._tell_op`."""
+    role, message, line, after = op.role, op.message, op.line, pc + 1
+    if message is None:  # pragma: no cover - a tell always has a message
+        return _generic_op(op, pc, machine)
+
+    def tell(env: GameEnv, s: EpisodeState) -> int:
+        try:
+            text = message.render(env.env)
+        except RenderError as err:
+            raise _render_error(err, line) from None
+        s.pending[role].append(text)
+        event = {"type": "tell", "role": role, "text": text}
+        s.events.append(event)
+        if env.on_event is not None:
+            env.on_event(event)
+        return after
+
+    return tell
+
+
+def _fast_jump_unless(op: JumpUnlessOp, pc: int, machine: Machine) -> OpCode:
+    """The test of an ``if``: :meth:`GameEnv._jump_unless`."""
+    cond, line, text, target, after = op.cond, op.line, op.text, op.target, pc + 1
+
+    def jump_unless(env: GameEnv, s: EpisodeState) -> int:
+        try:
+            ok = cond(env.env)
+        except Exception as err:  # noqa: BLE001 - _eval_failed gives the message (or lets the error through)
+            ok = env._eval_failed(err, line, text)
+        return after if ok else target
+
+    return jump_unless
+
+
+def _fast_jump(op: JumpOp, pc: int, machine: Machine) -> OpCode:
+    target = op.target
+
+    def jump(env: GameEnv, s: EpisodeState) -> int:
+        return target
+
+    return jump
+
+
+def _fast_goto(op: GotoOp, pc: int, machine: Machine) -> OpCode:
+    """``goto STATE``: :meth:`GameEnv._goto`, written out."""
+    state = op.state
+    file = machine.states[state].file  # the lines of what follows are lines of that library
+
+    def goto(env: GameEnv, s: EpisodeState) -> int:
+        counters = s.counters
+        steps = counters["steps"]
+        if steps >= env.machine.limits.steps:
+            env._goto(state)  # the limit ends the episode
+            return _RELOAD
+        event = {"type": "state", "from": s.current, "to": state}
+        if file is not None:
+            event["file"] = file
+        s.events.append(event)
+        if env.on_event is not None:
+            env.on_event(event)
+        s.current = state
+        s.pc = 0
+        if s.reprompts_here:  # an empty one is left as it is: no copy of the state shares it
+            s.reprompts_here = {}
+        s.last_ask_pc = None
+        steps += 1  # _count("steps"), written out
+        counters["steps"] = s.bindings["steps"] = env.env["steps"] = steps
+        return _RELOAD
+
+    return goto
+
+
+#: The ops with a closure of their own; the others run through :func:`_generic_op`.
+_FAST_OPS: dict[type, Callable[[Any, int, Machine], OpCode]] = {
+    AskOp: _fast_ask,
+    ParseOp: _fast_parse,
+    CheckOp: _fast_check,
+    SetOp: _fast_set,
+    TellOp: _fast_tell,
+    JumpUnlessOp: _fast_jump_unless,
+    JumpOp: _fast_jump,
+    GotoOp: _fast_goto,
 }
