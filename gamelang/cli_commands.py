@@ -15,6 +15,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Optional
 
+from . import cli as _cli
 from .cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from .cli_params import Argument, Exit, Option, echo
 from .safetext import visible as visible_text
@@ -210,6 +211,7 @@ def play(
     players = assignment.describe(machine)
     console.print(plain("players: " + ", ".join(f"{r} = {p}" for r, p in players.items()), "dim"))
     records: list[dict] = []
+    _cli.setup_done()  # the game compiled and the instance chosen: the episode from here
     try:
         run_jobs([EpisodeJob(machine, inst, 0, seed)], assignment, 1, records.append,
                  on_event=lambda env, event: live.on_event(event))
@@ -347,6 +349,7 @@ def run(
 
     def on_start(total: int, skipped: int) -> None:
         nonlocal task
+        _cli.setup_done()  # games compiled, instances read, the plan made: episodes from here
         if skipped:
             console.print(Text(f"resuming {out}: {skipped} of {total} episodes already done"))
         task = progress.add_task(visible_text(f"run {out.name}"), total=total, completed=skipped, outcomes="")
