@@ -31,6 +31,10 @@ REQUESTS, PARSED, VIOLATED = "Request Count", "Parsed Request Count", "Violated 
 SUCCESS_RATIO, MAIN_SCORE = "Request Success Ratio", "Main Score"
 
 
+#: The kinds of events :func:`violated_requests` reads (a tuple: a hand-edited record's type may be unhashable).
+_COUNTED = ("ask", "parse", "check", "reprompt", "end")
+
+
 def violated_requests(events: Iterable[dict[str, Any]]) -> list[bool]:
     """For each request of an episode (an ``ask``, re-prompts included), in order: whether it was
     violated, as clembench counts them.
@@ -45,15 +49,13 @@ def violated_requests(events: Iterable[dict[str, Any]]) -> list[bool]:
     parsed = failed = aborted = False
     failed_check: str | None = None
     reprompted: set[str] = set()
-
-    def close() -> None:
-        if flags:
-            flags[-1] = (failed and not parsed) or aborted
-
     for event in events:
         kind = event.get("type")
+        if kind not in _COUNTED:  # most events (state, set, tell, reply) say nothing about requests
+            continue
         if kind == "ask":
-            close()
+            if flags:  # close the previous request
+                flags[-1] = (failed and not parsed) or aborted
             flags.append(False)
             parsed = failed = aborted = False
             failed_check = None
@@ -64,14 +66,16 @@ def violated_requests(events: Iterable[dict[str, Any]]) -> list[bool]:
                 parsed = True
             else:
                 failed = True
-        elif kind == "check" and not event.get("ok"):
-            failed_check = f"check failed: {event.get('expr')}"
+        elif kind == "check":
+            if not event.get("ok"):
+                failed_check = f"check failed: {event.get('expr')}"
         elif kind == "reprompt":
             reprompted.add(str(event.get("reason")))
-        elif (kind == "end" and event.get("outcome") == "abort" and event.get("role") is not None
-              and (failed_check is None or failed_check not in reprompted)):
+        elif (event.get("outcome") == "abort" and event.get("role") is not None
+              and (failed_check is None or failed_check not in reprompted)):  # kind == "end"
             aborted = True
-    close()
+    if flags:
+        flags[-1] = (failed and not parsed) or aborted
     return flags
 
 

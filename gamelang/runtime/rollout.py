@@ -39,8 +39,8 @@ class EpisodeJob:
 
 def episode_seed(run_seed: int, key: tuple) -> int:
     """A stable per-episode seed, so that a resumed run plays what an uninterrupted one would."""
-    digest = hashlib.sha256(f"{run_seed}:{':'.join(map(str, key[:4]))}".encode()).hexdigest()
-    return int(digest[:8], 16)
+    digest = hashlib.sha256(f"{run_seed}:{':'.join(map(str, key[:4]))}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")  # the first 8 hex digits, without writing them out
 
 
 class Assignment:
@@ -150,6 +150,10 @@ class Rollout:
     tokens: TokenStream | None = None
 
 
+#: The sampling of a role without overrides (a frozen dataclass: one object serves every request).
+_NO_SAMPLING = Sampling()
+
+
 @dataclass
 class RolloutEngine:
     """Plays episodes in rounds through batched players.
@@ -172,16 +176,24 @@ class RolloutEngine:
     def play_round(self, envs: list[GameEnv]) -> None:
         """Answer the pending request of every live episode once (one batched call per player)."""
         groups: dict[int, tuple[Player, list[GameEnv]]] = {}
+        by_role: dict[str, Player] = {}  # a role's player is the same object all round: look it up once
         for env in envs:
-            if env.done:
+            state = env.state
+            if state is None or state.done:
                 continue
-            role = env.waiting_for
+            role = state.waiting_for
             assert role is not None
-            try:
-                player = self.assignment.player_for(role)
-            except Exception as err:  # a player that cannot even be created fails its episodes, not the run
-                player = _Failing(f"cannot create player {self.assignment.spec_for(role).text}: {err}")
-            groups.setdefault(id(player), (player, []))[1].append(env)
+            player = by_role.get(role)
+            if player is None:
+                try:
+                    player = self.assignment.player_for(role)
+                except Exception as err:  # a player that cannot even be created fails its episodes, not the run
+                    player = _Failing(f"cannot create player {self.assignment.spec_for(role).text}: {err}")
+                by_role[role] = player
+            group = groups.get(id(player))
+            if group is None:
+                group = groups[id(player)] = (player, [])
+            group[1].append(env)
         for player, members in groups.values():
             requests = [self.request(env) for env in members]
             try:
@@ -192,7 +204,10 @@ class RolloutEngine:
                 replies = [PlayerError(f"{player.spec}: {type(err).__name__}: {err}")] * len(requests)
             for env, reply in zip(members, replies, strict=True):
                 if isinstance(reply, (str, Completion)):
-                    _guard(env, lambda env=env, reply=reply: env.step(reply))
+                    try:  # as _guard does, without a closure per reply
+                        env.step(reply)
+                    except Exception as err:
+                        env.fail(f"internal error: {type(err).__name__}: {err}")
                 else:
                     env.fail(f"player {player.spec}: {reply}")
 
@@ -201,16 +216,20 @@ class RolloutEngine:
         state = env.state
         assert state is not None and state.waiting_for is not None
         role = state.waiting_for
+        # positional (the order of Request's fields): a dataclass call with keywords costs more
         return Request(state.key, role, [dict(m) for m in env.messages_of(role)], env.machine.limits.reply_tokens,
-                       seed=request_seed(state.seed, state.branch, role, state.asks[role]), view=env.view(role),
-                       history=env.token_turns(role), sampling=self.sampling.get(role, Sampling()))
+                       request_seed(state.seed, state.branch, role, state.asks[role]), env.view(role),
+                       env.token_turns(role) if state.tokens else (),  # no player gave tokens: nothing to look at
+                       self.sampling.get(role, _NO_SAMPLING))
 
     def play(self, episodes: Iterable[EpisodeJob | GameEnv], learner: str | None = None, concurrency: int = 64,
-             on_done: Callable[[Rollout], None] | None = None) -> list[Rollout]:
+             on_done: Callable[[Rollout], None] | None = None, keep: bool = True) -> list[Rollout]:
         """Play every episode to its end, ``concurrency`` at a time; return them in order of finishing.
 
         With ``learner``, each result carries that role's :class:`TokenStream`. ``on_done`` is
-        called as each episode ends (a run folder appends its record there).
+        called as each episode ends (a run folder appends its record there). ``keep=False``
+        returns an empty list: each finished episode is let go after ``on_done``, so a long run
+        does not hold every episode in memory to its end.
         """
         pending: Iterator[EpisodeJob | GameEnv] = iter(episodes)
         live: list[GameEnv] = []
@@ -219,7 +238,8 @@ class RolloutEngine:
 
         def finish(env: GameEnv) -> None:
             rollout = Rollout(env, env.record(), token_stream(env.state, learner) if learner else None)
-            finished.append(rollout)
+            if keep:
+                finished.append(rollout)
             if on_done is not None:
                 on_done(rollout)
 

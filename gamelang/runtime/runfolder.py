@@ -181,6 +181,30 @@ _KEY_FIELDS = ("schema", "game", "game_version", "game_hash", "experiment", "ins
                "parent", "forked_at", "seed", "players", "started")
 
 
+#: ``json.dumps(obj, ensure_ascii=False, default=str)``, built once: dumps builds a JSONEncoder at
+#: every call that passes options. ``_encode_unchecked`` is the same C encoder without the check for
+#: reference cycles (a dict of every container's id, filled and emptied as it walks): it writes the
+#: same text, and a cycle makes it recurse until RecursionError, when the checked encoder runs again
+#: and fails as ``json.dumps`` would (a "Circular reference detected" ValueError).
+_CHECKED = json.JSONEncoder(ensure_ascii=False, default=str)
+try:
+    from json.encoder import c_make_encoder as _c_make_encoder, encode_basestring as _encode_basestring
+except ImportError:  # a Python without json's C accelerator
+    _c_make_encoder = None
+_encode_unchecked = (_c_make_encoder(None, str, _encode_basestring, None, ": ", ", ", False, False, True)
+                     if _c_make_encoder is not None else None)
+
+
+def _dumps(record: Any) -> str:
+    """``json.dumps(record, ensure_ascii=False, default=str)``, the same text and the same errors."""
+    if _encode_unchecked is not None:
+        try:
+            return "".join(_encode_unchecked(record, 0))
+        except RecursionError:  # a cycle, or nesting too deep: let the checked encoder say which
+            pass
+    return _CHECKED.encode(record)
+
+
 def encode_record(record: dict[str, Any]) -> tuple[bytes, int]:
     """One JSONL line for ``record`` that can always be written, and how many surrogates it replaced.
 
@@ -190,7 +214,7 @@ def encode_record(record: dict[str, Any]) -> tuple[bytes, int]:
     counted, reported and can be retried instead of the whole run stopping.
     """
     try:
-        text = json.dumps(record, ensure_ascii=False, default=str)
+        text = _dumps(record)
     except (TypeError, ValueError, RecursionError) as err:
         text = json.dumps(_error_record(record, f"{type(err).__name__}: {err}"), ensure_ascii=False, default=str)
     try:  # the common case: one encoding, no copy of the text to look for surrogates first
@@ -309,9 +333,11 @@ class RunWriter:
         """
         line, replaced = encode_record(record)
         self.replaced += replaced
-        view = memoryview(line)
-        while view:  # a raw write may be partial (a signal, a full pipe); never leave a record half written
-            view = view[self.file.write(view):]
+        written = self.file.write(line)
+        if written != len(line):  # a raw write may be partial (a signal, a full pipe): write the rest
+            view = memoryview(line)[written or 0:]
+            while view:  # never leave a record half written
+                view = view[self.file.write(view):]
         self.unsynced += 1
         every = self.sync.every
         if every and (self.unsynced >= every or time.monotonic() - self._last_sync >= self.sync.interval_s):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from .episode import GameEnv
-from .rollout import Assignment, EpisodeJob, RolloutEngine, episode_seed
+from .rollout import Assignment, EpisodeJob, Rollout, RolloutEngine, episode_seed
 
 __all__ = ["Assignment", "EpisodeJob", "episode_seed", "run_jobs"]
 
@@ -21,4 +21,13 @@ def run_jobs(jobs: Iterable[EpisodeJob], assignment: Assignment, concurrency: in
              on_record: Callable[[dict], None], on_event: Callable[[GameEnv, dict], None] | None = None) -> int:
     """Play every job; return how many episodes were recorded."""
     engine = RolloutEngine(assignment, on_event=on_event)
-    return len(engine.play(jobs, concurrency=concurrency, on_done=lambda rollout: on_record(rollout.record)))
+    recorded = 0
+
+    def done(rollout: Rollout) -> None:
+        nonlocal recorded
+        on_record(rollout.record)
+        recorded += 1  # counted once on_record returned, as len() of the finished list counted them
+
+    # keep=False: each episode is freed once its record is handed on, not all of them at the end
+    engine.play(jobs, concurrency=concurrency, on_done=done, keep=False)
+    return recorded
