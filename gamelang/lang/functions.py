@@ -421,16 +421,23 @@ def _letter_feedback(guess, target):
     guess, target = guess.lower(), target.lower()
     if len(guess) != len(target):
         raise EvalError(f"letter_feedback: guess and target differ in length ({len(guess)} vs {len(target)})")
-    result = ["red"] * len(guess)
-    unused: list[str | None] = list(target)
-    for i, (g, t) in enumerate(zip(guess, target, strict=True)):
+    if guess == target:
+        return ["green"] * len(guess)
+    # the target's letters not matched in place, counted: each makes one guessed letter yellow,
+    # from the left (what crossing out the first unused one of the target does)
+    left: dict[str, int] = {}
+    for g, t in zip(guess, target):
+        if g != t:
+            left[t] = left.get(t, 0) + 1
+    result = []
+    for g, t in zip(guess, target):
         if g == t:
-            result[i] = "green"
-            unused[i] = None
-    for i, g in enumerate(guess):
-        if result[i] != "green" and g in unused:
-            result[i] = "yellow"
-            unused[unused.index(g)] = None
+            result.append("green")
+        elif left.get(g):
+            left[g] -= 1
+            result.append("yellow")
+        else:
+            result.append("red")
     return result
 
 

@@ -95,8 +95,12 @@ def compile_fast(tree: nodes.Template, env: Any, concat: Callable[..., str], max
         if type(assign.target) is not nodes.Name:
             raise Unsupported("set of several names")
         writer.assigned.setdefault(assign.target.name, writer.fresh("s_"))
-    body = writer.body(tree.body, 2)
+    body = writer.body(tree.body, 2) + "        if chars < 0: raise G\n"  # the text after the last check
     setup = "".join(f"        {local} = M\n" for local in sorted(writer.assigned.values()))
+    # the names the template reads from the context, each looked up once (as Jinja's code does, at
+    # its start); a missing one gives up where it is used
+    setup += "".join(f"        {local} = ctx.get({name!r}, M)\n        if {local} is M: {local} = glob.get({name!r}, M)\n"
+                     for name, local in writer.names.items())
     # a game name hiding templates.py's helpers: Jinja would call the game's value
     shadowed = " or ".join(f"{name!r} in ctx" for name in sorted(writer.internal_names))
     if writer.needs_budget_var:
@@ -136,12 +140,13 @@ class _Writer:
             "__builtins__": {"len": len, "type": type, "str": str, "int": int, "dict": dict, "list": list, "tuple": tuple,
                              "slice": slice, "enumerate": enumerate, "isinstance": isinstance,
                              "Exception": Exception},
-            "M": _MISSING, "G": _GiveUp, "give_up": _give_up, "SEQ": _SEQUENCES, "weight": text_weight,
+            "M": _MISSING, "G": _GiveUp, "SEQ3": frozenset({str, list, tuple}), "give_up": _give_up, "SEQ": _SEQUENCES, "weight": text_weight,
             "U": Undefined, "CC": _CallContext(), "call": env.call, "binop": env.call_binop, "concat": concat,
             "sgetattr": env.getattr, "glob": env.globals, "deepcopy": deepcopy,
         }
         self.space["getitem"] = _make_getitem(env.getitem)
         self.assigned: dict[str, str] = {}  # names the template sets -> their Python locals
+        self.names: dict[str, str] = {}  # names read from the context or the globals -> their Python locals
         self.scopes: list[dict[str, str]] = []  # the loops around: target name -> Python local
         self.loops: list[tuple[str, str] | None] = []  # those loops' (index, length) locals; None: no `loop`
         self.internal_names: set[str] = set()
@@ -197,19 +202,20 @@ class _Writer:
     def output(self, node: nodes.Node, pad: str) -> str:
         """One piece of output, charged like templates.py's ``_finalize`` and written with ``str``."""
         if type(node) is nodes.Const and type(node.value) is str:
-            return (f"{pad}chars -= {len(node.value)}\n{pad}if chars < 0: raise G\n"
-                    f"{pad}append({node.value!r})\n")
+            # no check here: a check follows every loop iteration and the whole text, before it is
+            # joined (where it gives up, Jinja renders); a value that is not text is written out only
+            # while the budget lasts
+            return f"{pad}chars -= {len(node.value)}\n{pad}append({node.value!r})\n"
         if type(node) is nodes.CondExpr and node.expr2 is None:  # `{{ x if c }}`: Jinja's undefined otherwise
             missing = self._no_else(node)  # it writes nothing, and weighs what templates.py's _finalize says
             return (f"{pad}if {self.expr(node.test)}:\n{self.output(node.expr1, pad + '    ')}"
-                    f"{pad}else:\n{pad}    chars -= {text_weight(missing, 2**62)}\n{pad}    if chars < 0: raise G\n")
+                    f"{pad}else:\n{pad}    chars -= {text_weight(missing, 2**62)}\n")
         # a whole number weighs what text_weight says of it (its decimal digits, a sign), without the call
         return (f"{pad}v = {self.expr(node)}\n"
                 f"{pad}if type(v) is str: chars -= len(v)\n"
                 f"{pad}elif type(v) is int: chars -= v.bit_length() * 3 // 10 + 2; "
                 f"v = str(v) if chars >= 0 else give_up()\n"
                 f"{pad}else: chars -= weight(v, chars); v = str(v) if chars >= 0 else give_up()\n"
-                f"{pad}if chars < 0: raise G\n"
                 f"{pad}append(v)\n")
 
     def if_(self, node: nodes.If, depth: int) -> str:
@@ -249,7 +255,7 @@ class _Writer:
         self.scopes.append(scope)
         keep = None if node.test is None else self.expr(node.test)
         self.loops[-1] = (index, count)
-        body = self.body(node.body, depth + 2)
+        body = self.body(node.body, depth + 2) + f"{inner}    if chars < 0: raise G\n"  # each iteration
         self.loops.pop()
         self.scopes.pop()
         text = (f"{pad}{seq} = {iterable}\n"
@@ -290,8 +296,10 @@ class _Writer:
         if name in self.assigned:
             local = self.assigned[name]
             return f"({local} if {local} is not M else give_up())"
-        key = repr(name)
-        return f"(x if (x := ctx.get({key}, M)) is not M else x if (x := glob.get({key}, M)) is not M else give_up())"
+        local = self.names.get(name)
+        if local is None:
+            local = self.names[name] = self.fresh("g_")
+        return f"({local} if {local} is not M else give_up())"
 
     def x_Getattr(self, node: nodes.Getattr) -> str:
         attr = node.attr
@@ -312,7 +320,10 @@ class _Writer:
         if type(node.arg) is nodes.Slice:  # Jinja writes Python's slicing, outside the sandbox
             parts = ["None" if p is None else self.expr(p) for p in (node.arg.start, node.arg.stop, node.arg.step)]
             return f"({owner})[slice({', '.join(parts)})]"
-        return f"getitem({owner}, {self.expr(node.arg)})"
+        # a text's, list's or tuple's item at a whole number in range read here, as the helper does
+        o, k = self.fresh("o"), self.fresh("j")
+        return (f"({o}[{k}] if ((({o} := {owner}), ({k} := {self.expr(node.arg)})) and type({k}) is int "
+                f"and type({o}) in SEQ3 and -len({o}) <= {k} < len({o})) else getitem({o}, {k}))")
 
     def x_Compare(self, node: nodes.Compare) -> str:  # Python's chained comparison, as Jinja writes it
         return "(" + self.expr(node.expr) + "".join(f" {_COMPARE[op.op]} {self.expr(op.expr)}" for op in node.ops) + ")"
