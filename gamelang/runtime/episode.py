@@ -81,6 +81,7 @@ class GameEnv:
         # The flat bindings expressions read: the instance data and constants (never copied per
         # episode: they are the same objects) under the state's mutable bindings.
         self.env: dict[str, Any] = {}
+        self._code: dict[str, list[OpCode]] | None = None  # the machine's threaded code, once looked up
 
     # ------------------------------------------------------------------ public API
     def reset(self, instance: Instance, seed: int = 0, episode: int = 0,
@@ -89,7 +90,7 @@ class GameEnv:
         m = self.machine
         roles = list(m.roles)
         start, fresh, counters = self._episode_start()
-        s = self.state = EpisodeState(
+        s = self.state = EpisodeState.start(
             game=m.name, game_hash=m.content_hash, instance=instance, episode=episode, seed=seed,
             players=dict(players or {}), current=m.start, started=time.time(),
             counters=dict(counters),
@@ -132,7 +133,9 @@ class GameEnv:
         ``reply`` is text, or a :class:`~gamelang.turns.Completion` whose text the game parses
         exactly as sampled (its token ids are kept in the state for training).
         """
-        s = self._live()
+        s = self.state  # _live(), written out
+        if s is None:
+            raise RuntimeError("the episode has not started: call reset() first")
         role = s.waiting_for
         if s.done or role is None:
             raise RuntimeError("step() called on an episode that is not waiting for a reply")
@@ -316,24 +319,29 @@ class GameEnv:
         """Run instructions until the episode asks a role or ends; the turn that follows.
 
         Each state's instructions are compiled once per machine into closures (see
-        :func:`_threaded_code`): the loop is one index and one call per instruction. ``s.pc`` holds
-        the index of the instruction running, as the handlers of :data:`OP_HANDLERS` expect.
+        :func:`_threaded_code`): the loop is one index and one call per instruction. The closures
+        that call the handlers of :data:`OP_HANDLERS` set ``s.pc`` to their instruction first, as
+        the handlers expect; the others keep the program counter in this loop.
         """
         s = self.state
         if not s.done:
-            code = _threaded_code(self.machine)
+            code = self._code
+            if code is None:
+                code = self._code = _threaded_code(self.machine)
             ops = code[s.current]
             pc = s.pc
             try:
                 while True:
-                    s.pc = pc
                     pc = ops[pc](self, s)
                     if pc < 0:  # the op waits for a reply, ended the episode, or moved elsewhere
                         if pc == _WAIT or s.done:
                             break
                         ops = code[s.current]
                         pc = s.pc
-            except GameRuntimeError as err:
+            except BaseException as err:
+                s.pc = pc  # the op that failed (ops that go on leave s.pc to this loop)
+                if not isinstance(err, GameRuntimeError):
+                    raise
                 self._emit({"type": "error", "message": str(err)})
                 self._finish("error", str(err))
         return self._turn()
@@ -825,11 +833,13 @@ def _generic_op(op: Any, pc: int, machine: Machine) -> OpCode:
     handler = OP_HANDLERS.get(type(op))
     if handler is None:  # pragma: no cover - the compiler emits no other ops
         def unknown(env: GameEnv, s: EpisodeState) -> int:
+            s.pc = pc
             raise GameRuntimeError(f"unknown instruction {op!r}")
 
         return unknown
 
     def run(env: GameEnv, s: EpisodeState) -> int:
+        s.pc = pc
         return _WAIT if handler(env, op) else _RELOAD
 
     return run
@@ -846,33 +856,46 @@ def _fast_ask(op: AskOp, pc: int, machine: Machine) -> OpCode:
     if op.probe:
         return _generic_op(op, pc, machine)
     role, message, line, after = op.role, op.message, op.line, pc + 1
+    limit = machine.limits.requests
 
     def ask(env: GameEnv, s: EpisodeState) -> int:
         counters = s.counters
         requests = counters["requests"]
-        limit = env.machine.limits.requests
         if requests >= limit:
+            s.pc = pc
             env._limit(f"the request limit ({limit}) was reached")
             return _RELOAD
         if s.probing:
             s.probing.pop(role, None)
+        pending = s.pending[role]
         if s.override_message is not None:
-            s.pending[role].append(s.override_message)
+            pending.append(s.override_message)
             s.override_message = None
         elif message is not None:
             try:
                 text = message.render(env.env)
             except RenderError as err:
                 raise _render_error(err, line) from None
-            s.pending[role].append(text)
-        new = env._flush(role)
+            pending.append(text)
+        history = s.histories[role]
+        new = None
+        if pending:  # _flush, written out
+            parts = [p for p in pending if p]
+            s.pending[role] = []
+            if parts:
+                new = "\n\n".join(parts)
+                # messages are replaced, never changed in place: forks share them
+                if history and history[-1]["role"] == "user":  # never two user messages in a row
+                    history[-1] = {"role": "user", "content": history[-1]["content"] + "\n\n" + new}
+                else:
+                    history.append({"role": "user", "content": new})
         s.last_ask_pc = pc
         requests += 1  # _count("requests"), written out
         counters["requests"] = s.bindings["requests"] = env.env["requests"] = requests
         s.asks[role] += 1
         s.waiting_for = role
         event = {"type": "ask", "role": role, "state": s.current, "line": line, "message": new,
-                 "prompt_messages": len(s.histories[role])}
+                 "prompt_messages": len(history)}
         s.events.append(event)  # _emit, written out
         if env.on_event is not None:
             env.on_event(event)
@@ -892,6 +915,7 @@ def _fast_parse(op: ParseOp, pc: int, machine: Machine) -> OpCode:
     def parse(env: GameEnv, s: EpisodeState) -> int:
         result = parser.parse(s.last_reply.get(by, ""))
         if not result.ok:
+            s.pc = pc
             env._parse_failed(op, result.error, by)
             return _RELOAD
         value = result.value
@@ -921,6 +945,7 @@ def _fast_check(op: CheckOp, pc: int, machine: Machine) -> OpCode:
         except Exception as err:  # noqa: BLE001 - _eval_failed gives the message (or lets the error through)
             ok = env._eval_failed(err, line, text)
         if not ok:
+            s.pc = pc
             env._check_failed(op)
             return _RELOAD
         event = {"type": "check", "expr": text, "ok": True, "line": line}
@@ -1000,11 +1025,13 @@ def _fast_goto(op: GotoOp, pc: int, machine: Machine) -> OpCode:
     """``goto STATE``: :meth:`GameEnv._goto`, written out."""
     state = op.state
     file = machine.states[state].file  # the lines of what follows are lines of that library
+    limit = machine.limits.steps
 
     def goto(env: GameEnv, s: EpisodeState) -> int:
         counters = s.counters
         steps = counters["steps"]
-        if steps >= env.machine.limits.steps:
+        if steps >= limit:
+            s.pc = pc
             env._goto(state)  # the limit ends the episode
             return _RELOAD
         event = {"type": "state", "from": s.current, "to": state}

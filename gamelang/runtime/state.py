@@ -72,6 +72,26 @@ class EpisodeState:
     started: float = 0.0
     ended: float | None = None
 
+    @classmethod
+    def start(cls, game: str, game_hash: str, instance: Instance, episode: int, seed: int,
+              players: dict[str, str], current: str, started: float, counters: dict[str, int],
+              histories: dict[str, list[dict[str, Any]]], pending: dict[str, list[str]],
+              asks: dict[str, int]) -> "EpisodeState":
+        """The state a new episode starts with: what ``EpisodeState(game=game, ...)`` makes with
+        these fields (the others their defaults), the same object, made without the dataclass's
+        ``__init__`` (one per episode; tests/runtime/test_state_start.py keeps the two equal)."""
+        state = object.__new__(cls)
+        state.__dict__.update({  # every field, in the order of the class
+            "game": game, "game_hash": game_hash, "instance": instance, "episode": episode, "seed": seed,
+            "branch": ROOT_BRANCH, "parent": None, "forked_at": None, "children": 0, "players": players,
+            "current": current, "pc": 0, "waiting_for": None, "done": False, "last_ask_pc": None,
+            "override_message": None, "reprompts_here": {}, "bindings": {}, "counters": counters,
+            "histories": histories, "pending": pending, "probing": {}, "last_reply": {}, "asks": asks,
+            "tokens": [], "rewards": [], "paid": [], "reward_since_step": 0.0, "events": [], "outcome": None,
+            "reason": None, "ended_by": None, "scores": None, "started": started, "ended": None,
+        })
+        return state
+
     @property
     def key(self) -> tuple[str, str, str, int, str]:
         """(game, experiment, instance, episode, branch): unique within a run and its search trees."""
