@@ -170,7 +170,10 @@ class RolloutEngine:
     def start(self, job: EpisodeJob) -> GameEnv:
         """A fresh episode, run to its first request (or its end)."""
         env = self._new_env(job.machine)
-        _guard(env, lambda: env.reset(job.instance, job.seed, job.episode, self.assignment.describe(job.machine)))
+        try:
+            env.reset(job.instance, job.seed, job.episode, self.assignment.describe(job.machine))
+        except Exception as err:
+            _internal_error(env, err)
         return env
 
     def play_round(self, envs: list[GameEnv]) -> None:
@@ -204,10 +207,10 @@ class RolloutEngine:
                 replies = [PlayerError(f"{player.spec}: {type(err).__name__}: {err}")] * len(requests)
             for env, reply in zip(members, replies, strict=True):
                 if isinstance(reply, (str, Completion)):
-                    try:  # as _guard does, without a closure per reply
+                    try:
                         env.step(reply)
                     except Exception as err:
-                        env.fail(f"internal error: {type(err).__name__}: {err}")
+                        _internal_error(env, err)
                 else:
                     env.fail(f"player {player.spec}: {reply}")
 
@@ -235,6 +238,7 @@ class RolloutEngine:
         live: list[GameEnv] = []
         finished: list[Rollout] = []
         exhausted = False
+        most = max(1, concurrency)
 
         def finish(env: GameEnv) -> None:
             rollout = Rollout(env, env.record(), token_stream(env.state, learner) if learner else None)
@@ -244,7 +248,7 @@ class RolloutEngine:
                 on_done(rollout)
 
         while True:
-            while not exhausted and len(live) < max(1, concurrency):
+            while not exhausted and len(live) < most:
                 item = next(pending, None)
                 if item is None:
                     exhausted = True
@@ -274,12 +278,9 @@ class RolloutEngine:
         return env
 
 
-def _guard(env: GameEnv, action: Callable[[], object]) -> None:
-    """Run an env action; a bug anywhere becomes the episode's error outcome, not a crashed run."""
-    try:
-        action()
-    except Exception as err:
-        env.fail(f"internal error: {type(err).__name__}: {err}")
+def _internal_error(env: GameEnv, err: Exception) -> None:
+    """A bug anywhere in an env action becomes the episode's error outcome, not a crashed run."""
+    env.fail(f"internal error: {type(err).__name__}: {err}")
 
 
 class _Failing(Player):
