@@ -200,3 +200,17 @@ def render_text(diags: list[Diagnostic], sources: dict[str, str]) -> str:
 def render_json(diags: list[Diagnostic]) -> str:
     """Diagnostics as a JSON list (see :meth:`Diagnostic.to_json`)."""
     return json.dumps([d.to_json() for d in diags], indent=2, ensure_ascii=False)
+
+
+class LangSyntaxError(ValueError):
+    """A syntax or type-expression error inside one expression or type text.
+
+    ``line`` and ``column`` are relative to that text. Raised by :func:`parse_expression` and
+    :func:`parse_type`; the spec models turn it into a positioned diagnostic.
+    """
+
+    def __init__(self, message: str, line: int = 1, column: int = 1, code: str = "GL0001",
+                 hint: str | None = None, end_column: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.line, self.column, self.code, self.hint = message, line, column, code, hint
+        self.end_column = end_column

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-from lark import Token, Tree
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import SourcePos
+
+if TYPE_CHECKING:  # lark is imported where trees are built: a game loaded from parsedcache needs none
+    from lark import Token, Tree
+
+#: Words that may appear inside an expression: a name may never be one of these.
+#: Every other keyword (`ask`, `reply`, `choice`, `persona`, ...) is a plain name where a name is expected.
+EXPRESSION_KEYWORDS = frozenset({"and", "or", "not", "in", "if", "true", "false", "for"})
 
 
 @dataclass(frozen=True)
@@ -317,6 +322,8 @@ def _children(e: Expr) -> list[Expr]:
 # ------------------------------------------------------------------ building from parse trees
 
 def _pos(node: Tree | Token, origin: tuple[int, int] = (1, 1)) -> SourcePos:
+    from lark import Token
+
     if isinstance(node, Token):
         line, column = _relative(node.line, node.column, origin)
         end_line, end_column = _relative(node.end_line, node.end_column or 1, origin)
@@ -345,6 +352,8 @@ def build(node: Tree | Token, origin: tuple[int, int] = (1, 1)) -> Expr:
     Positions are made relative to ``origin``, the (line, column) where the expression's text
     begins: a subtree of a whole file's parse tree thus gives the same tree, positions included,
     as parsing the expression's text alone (the .game front end hands expressions over built)."""
+    from lark import Token
+
     p = _pos(node, origin)
     if isinstance(node, Token):  # a bare token can only be a parenthesised atom's content
         raise ValueError(f"unexpected token {node!r}")

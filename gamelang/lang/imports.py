@@ -189,7 +189,7 @@ def _shown(path: Path, ctx: _Context) -> str:
 
 
 def _parse(target: Path, lib_display: str, ctx: _Context) -> dict | None:
-    from .parser import parse_game_text  # imported here: the parser imports nothing from this module
+    from ..parsedcache import parse_game_text  # the parser's result, from the cache when it holds it
 
     before = len(ctx.diags.items)
     try:

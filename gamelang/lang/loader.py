@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .diagnostics import Diagnostics, SourcePos, did_you_mean
+from ..parsedcache import parse_game_text  # the parser's result, from the cache when it holds it
+from .diagnostics import Diagnostics, LangSyntaxError, SourcePos, did_you_mean
 from .imports import ImportedFile, resolve_imports
-from .parser import LangSyntaxError, parse_game_text
 from .source import Located, SourceFile, SourceMap, decode_source, flatten, read_source
 from .spec import NAMED_SECTIONS, GameSpec
 

@@ -23,7 +23,8 @@ from lark.exceptions import (
 )
 
 from . import expr as ex
-from .diagnostics import Diagnostics, SourcePos, did_you_mean
+from .diagnostics import Diagnostics, LangSyntaxError, SourcePos, did_you_mean
+from .expr import EXPRESSION_KEYWORDS  # noqa: F401 - part of the parser's interface
 from .source import Located, TextPos
 from .types import ANY, PRIMS, ListT, MapT, RecordT, Type
 
@@ -41,20 +42,6 @@ _TERMINAL_NAMES = {
     "NAME": "a name", "STRING": "a string", "LONG_STRING": 'a """text block"""', "INT": "a whole number",
     "FLOAT": "a number", "REGEX": "a /regex/", "COMPARE": "a comparison", "$END": "end of file",
 }
-
-
-class LangSyntaxError(ValueError):
-    """A syntax or type-expression error inside one expression or type text.
-
-    ``line`` and ``column`` are relative to that text. Raised by :func:`parse_expression` and
-    :func:`parse_type`; the spec models turn it into a positioned diagnostic.
-    """
-
-    def __init__(self, message: str, line: int = 1, column: int = 1, code: str = "GL0001",
-                 hint: str | None = None, end_column: int | None = None) -> None:
-        super().__init__(message)
-        self.message, self.line, self.column, self.code, self.hint = message, line, column, code, hint
-        self.end_column = end_column
 
 
 class _WholeWordKeywords:
@@ -109,10 +96,6 @@ def get_parser() -> Lark:
     fuse_callbacks(parser)  # the same trees, built in one call per rule instead of Lark's chain of wrappers
     return parser
 
-
-#: Words that may appear inside an expression: a name may never be one of these.
-#: Every other keyword (`ask`, `reply`, `choice`, `persona`, ...) is a plain name where a name is expected.
-EXPRESSION_KEYWORDS = frozenset({"and", "or", "not", "in", "if", "true", "false", "for"})
 
 
 @lru_cache(maxsize=1)

@@ -22,6 +22,7 @@ from . import expr as ex
 from .builtins import BUILTINS, builtin_types
 from .diagnostics import SourcePos, did_you_mean
 from .evaluate import compile_expr
+from .expr import EXPRESSION_KEYWORDS
 from .functions import LIBRARIES, EvalError, library_of
 from .moves import (
     TOOL_RECORD_FIELDS,
@@ -31,7 +32,6 @@ from .moves import (
     compile_regex,
     tool_schemas,
 )
-from .parser import EXPRESSION_KEYWORDS
 from .source import MAX_SOURCE_BYTES, DataPath, OutsideFolder, TextPos, confined_path
 from .spec import Template, TemplateFile, TemplateRef
 from .templates import CompiledTemplate, TemplateProblem, compile_template

@@ -25,14 +25,15 @@ from pydantic import (
 )
 
 from . import expr as ex
-from .parser import parse_expression, parse_type
 from .types import Type
 
 
 def _to_expr(value: Any) -> ex.Expr:
     if isinstance(value, ex.Expr):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str):  # the YAML form's text (the .game front end hands expressions built)
+        from .parser import parse_expression
+
         return parse_expression(value)
     return ex_literal(value)
 
@@ -54,6 +55,8 @@ def _to_type(value: Any) -> Type:
     if isinstance(value, Type):
         return value
     if isinstance(value, str):
+        from .parser import parse_type
+
         return parse_type(value)
     raise ValueError("a type is written as text, such as str, list[str] or {name: str}")
 

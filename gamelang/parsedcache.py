@@ -1,0 +1,106 @@
+"""Parsed .game texts kept on disk between processes.
+
+Parsing a .game file costs more than everything after it when a command compiles one game:
+importing Lark, loading its tables, compiling its lexer's regular expressions (Python's ``re``
+compiles in Python) and parsing take 60-100 ms in a new process, where the parse's result, the
+located data the .game front end hands to validation, loads in under a millisecond. So that
+result is stored in the user's cache folder (the folder of gamelang.parsercache: ``$GAMELANG_CACHE_DIR``,
+else ``$XDG_CACHE_HOME/gamelang``, else ``~/.cache/gamelang``), with the diagnostics the parse
+gave, under a hash of the text, the name it is shown under (diagnostics carry it) and the
+toolchain (gamelang's own files, the installed distributions, Python: gamelang.compilecache).
+A text parses to the same result every time: the parser reads nothing but the text.
+
+As with the parser tables, the cache can only make a command faster, never wrong or failing: a
+missing, unreadable, truncated or corrupt entry, or one stored under another key, is ignored
+and the text parsed; a folder that cannot be written is left alone; entries are written under a
+temporary name and renamed; the newest :data:`KEEP` are kept. ``GAMELANG_CACHE_DIR=""`` turns it
+off. Entries are pickles, read only from the user's own cache folder (as the parser tables are).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+from .lang.diagnostics import Diagnostics
+from .parsercache import cache_dir
+
+#: Bumped when the layout of an entry changes.
+FORMAT = "1"
+PREFIX = "parsed-"
+#: How many parsed texts are kept (a few KB each).
+KEEP = 512
+
+
+def parse_game_text(text: str, path: str, diags: Diagnostics) -> dict | None:
+    """What :func:`gamelang.lang.parser.parse_game_text` gives for ``text`` shown as ``path`` (its
+    located data, its diagnostics added to ``diags``), from the cache when it holds them."""
+    folder = cache_dir()
+    if folder is None:
+        return _parse(text, path, diags)
+    from .compilecache import toolchain
+
+    key = hashlib.sha256("\0".join((FORMAT, toolchain(), path, text)).encode("utf-8", "surrogatepass")).hexdigest()
+    entry = folder / f"{PREFIX}{key[:40]}.pickle"
+    stored = _load(entry, key)
+    if stored is not None:
+        located, found = stored
+        diags.items.extend(found)
+        return located
+    before = len(diags.items)
+    located = _parse(text, path, diags)
+    _store(entry, key, (located, diags.items[before:]))
+    return located
+
+
+def _parse(text: str, path: str, diags: Diagnostics) -> dict | None:
+    from .lang.parser import parse_game_text as parse
+
+    return parse(text, path, diags)
+
+
+def _load(entry: Path, key: str) -> tuple[Any, list] | None:
+    """The (located data, diagnostics) stored in ``entry`` under ``key``; None if there are none."""
+    try:
+        with open(entry, "rb") as fh:
+            if fh.readline().rstrip(b"\n") != key.encode("ascii"):
+                return None
+            located, found = pickle.load(fh)
+        if (located is None or isinstance(located, dict)) and isinstance(found, list):
+            return located, found
+    except Exception:  # missing, unreadable, truncated, corrupt, from another layout: parse instead
+        pass
+    return None
+
+
+def _store(entry: Path, key: str, value: tuple[Any, list]) -> None:
+    """Write ``value`` to ``entry`` atomically; a cache that cannot be written is not an error."""
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+    try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fh.write(key.encode("ascii") + b"\n" + data)
+        os.replace(tmp, entry)
+    except Exception:  # read-only or full disk, a folder where the file should be, a value that cannot be pickled
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        return
+    _prune(entry.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the newest :data:`KEEP` entries."""
+    try:
+        stored = list(folder.glob(f"{PREFIX}*.pickle"))
+        if len(stored) > KEEP:
+            stored.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in stored[KEEP:]:
+                old.unlink()
+    except OSError:
+        pass
