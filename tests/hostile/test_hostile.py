@@ -43,14 +43,18 @@ _ALLOWED = [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, ROOT / "gam
 
 
 def _outside(opened: list[str], folder: Path) -> list[str]:
-    """The opened files that are neither in ``folder`` nor part of Python or gamelang itself."""
+    """The opened files that are neither in ``folder`` nor part of Python or gamelang itself (its
+    code, and its cache folder: parsed texts and parser tables are gamelang's, not the game's)."""
+    from gamelang.parsercache import cache_dir
+
+    allowed = _ALLOWED + ([cache_dir().resolve()] if cache_dir() is not None else [])
     bad = []
     for name in opened:
         try:
             path = Path(name).resolve()
         except (OSError, RuntimeError, ValueError):
             path = Path(name)
-        if path.is_relative_to(folder.resolve()) or any(path.is_relative_to(a) for a in _ALLOWED):
+        if path.is_relative_to(folder.resolve()) or any(path.is_relative_to(a) for a in allowed):
             continue
         if name.startswith("/dev/") or name == "/etc/localtime":
             continue
