@@ -8,6 +8,7 @@ An expression becomes a function of the environment (a dict from names to values
 from __future__ import annotations
 
 import operator
+import warnings
 from contextvars import ContextVar
 from typing import Any, Callable
 
@@ -142,7 +143,16 @@ _BINARY: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def compile_expr(e: ex.Expr) -> Compiled:
-    """Compile a type-checked expression into a closure over the environment."""
+    """Compile a type-checked expression into a closure over the environment.
+
+    The closure keeps its tree as ``expr``: :func:`fast_expressions` writes the same expression
+    as one Python function, for the interpreter's hot path."""
+    fn = _compile(e)
+    fn.expr = e  # type: ignore[attr-defined]
+    return fn
+
+
+def _compile(e: ex.Expr) -> Compiled:
     if isinstance(e, ex.Lit):
         value = e.value
         return lambda env: value
@@ -168,7 +178,7 @@ def compile_expr(e: ex.Expr) -> Compiled:
                 return value[field_name]
 
             return read_field
-        obj = compile_expr(e.obj)
+        obj = _compile(e.obj)
         return lambda env: obj(env)[field_name]
     if isinstance(e, ex.Index):
         return _compile_index(e)
@@ -183,7 +193,7 @@ def compile_expr(e: ex.Expr) -> Compiled:
         return lambda env: pattern
     if isinstance(e, ex.Call):
         impl = ALL_FUNCTIONS[e.func].impl  # the checker allowed only the game's own
-        args = [compile_expr(a) for a in e.args]
+        args = [_compile(a) for a in e.args]
         # the common arities without building a list of arguments at each call
         if len(args) == 1:
             a0 = args[0]
@@ -196,24 +206,24 @@ def compile_expr(e: ex.Expr) -> Compiled:
             return lambda env: impl(a0(env), a1(env), a2(env))
         return lambda env: impl(*[a(env) for a in args])
     if isinstance(e, ex.IfExpr):
-        cond, then, other = compile_expr(e.cond), compile_expr(e.then), compile_expr(e.other)
+        cond, then, other = _compile(e.cond), _compile(e.then), _compile(e.other)
         return lambda env: then(env) if cond(env) else other(env)
     if isinstance(e, ex.ListLit):
-        items = [compile_expr(i) for i in e.items]
+        items = [_compile(i) for i in e.items]
         if len(items) == 1:
             only = items[0]
             return lambda env: [only(env)]
         return lambda env: [i(env) for i in items]
     if isinstance(e, ex.MapLit):
-        entries = [(k, compile_expr(v)) for k, v in e.entries]
+        entries = [(k, _compile(v)) for k, v in e.entries]
         return lambda env: {k: v(env) for k, v in entries}
     if isinstance(e, ex.Unary):
-        operand = compile_expr(e.operand)
+        operand = _compile(e.operand)
         if e.op == "not":
             return lambda env: not operand(env)
         return lambda env: -operand(env)
     if isinstance(e, ex.Binary):
-        left, right = compile_expr(e.left), compile_expr(e.right)
+        left, right = _compile(e.left), _compile(e.right)
         if e.op == "and":
             return lambda env: left(env) and right(env)
         if e.op == "or":
@@ -258,8 +268,8 @@ def _compile_binary(op: str, left: Compiled, right: Compiled, right_expr: ex.Exp
 
 
 def _compile_comprehension(e: ex.Comprehension) -> Compiled:
-    source, item = compile_expr(e.source), compile_expr(e.item)
-    cond = compile_expr(e.cond) if e.cond is not None else None
+    source, item = _compile(e.source), _compile(e.item)
+    cond = _compile(e.cond) if e.cond is not None else None
     names = e.names
     text = ex.unparse(e)
 
@@ -285,10 +295,10 @@ def _compile_comprehension(e: ex.Comprehension) -> Compiled:
 
 
 def _compile_key_call(e: ex.Call) -> Compiled:
-    source = compile_expr(e.args[0])
+    source = _compile(e.args[0])
     key_fn = e.args[-1]
     assert isinstance(key_fn, ex.KeyFunction)
-    body, param, func, text = compile_expr(key_fn.body), key_fn.param, e.func, ex.unparse(e)
+    body, param, func, text = _compile(key_fn.body), key_fn.param, e.func, ex.unparse(e)
 
     def keys(env: Env):
         local = _Local(env)
@@ -324,7 +334,7 @@ def _compile_key_call(e: ex.Call) -> Compiled:
 
 
 def _compile_index(e: ex.Index) -> Compiled:
-    obj, index = compile_expr(e.obj), compile_expr(e.index)
+    obj, index = _compile(e.obj), _compile(e.index)
     text = ex.unparse(e)
 
     def get(env: Env) -> Any:
@@ -341,8 +351,8 @@ def _compile_index(e: ex.Index) -> Compiled:
 
 def _compile_slice(e: ex.Slice) -> Compiled:
     """``xs[a:b:c]``: Python's slice (never longer than ``xs``), with a positive step only."""
-    obj = compile_expr(e.obj)
-    start, end, step = (compile_expr(x) if x is not None else (lambda env: None) for x in (e.start, e.end, e.step))
+    obj = _compile(e.obj)
+    start, end, step = (_compile(x) if x is not None else (lambda env: None) for x in (e.start, e.end, e.step))
     text = ex.unparse(e)
 
     def get(env: Env) -> Any:
@@ -352,3 +362,116 @@ def _compile_slice(e: ex.Slice) -> Compiled:
         return container[start(env):end(env):by]
 
     return get
+
+
+# ---------------------------------------------------------------------- one function per expression
+# The closures above make a call per node; the interpreter runs its instructions' expressions at
+# every turn, so those are also written out as one Python function each (compiled together, once
+# per machine): the same operations in the same order, the same helpers for everything checked
+# (text and list sizes, big numbers, division, `in`), the same errors. Indexing, slices,
+# comprehensions and key functions stay closures, called from the function.
+
+#: Deeper expressions keep their closures (Python's parser limits nesting; the closures' own
+#: recursion is far from its limit at this depth, so both would give the same result).
+_MAX_WRITTEN_DEPTH = 24
+
+
+#: The checked operators' helpers, by the names the written functions know them by.
+_CHECKED = {"+": "add", "/": "div", "//": "floordiv", "%": "mod"}
+
+
+def _unset(name: str) -> Any:
+    raise EvalError(f"'{name}' has no value yet (its move has not been parsed)")
+
+
+class _Writer:
+    """The Python source of expressions, and the values it refers to by name."""
+
+    def __init__(self) -> None:
+        self.space: dict[str, Any] = {
+            "__builtins__": {}, "unset": _unset, "add": _add, "checked": _checked_int, "div": _div,
+            "floordiv": _floordiv, "mod": _mod, "contains": _contains,
+        }
+        self.counter = 0
+
+    def ref(self, value: Any) -> str:
+        self.counter += 1
+        name = f"k{self.counter}"
+        self.space[name] = value
+        return name
+
+    def temp(self) -> str:
+        self.counter += 1
+        return f"t{self.counter}"
+
+    def expr(self, e: ex.Expr, depth: int = 0) -> str:
+        if depth > _MAX_WRITTEN_DEPTH:
+            raise RecursionError("expression too deep to write out")
+        d = depth + 1
+        kind = type(e)
+        if kind is ex.Lit:
+            value = e.value
+            if value is None or type(value) in (bool, str) or (type(value) is int and -MAX_INT < value < MAX_INT):
+                return repr(value)
+            return self.ref(value)
+        if kind is ex.Name:
+            t = self.temp()
+            return f"({t} if ({t} := env[{e.name!r}]) is not None else unset({e.name!r}))"
+        if kind is ex.Field:
+            return f"{self.expr(e.obj, d)}[{e.name!r}]"
+        if kind is ex.RegexLit:
+            return repr(e.inline())
+        if kind is ex.Call and not (e.args and isinstance(e.args[-1], ex.KeyFunction)):
+            impl = self.ref(ALL_FUNCTIONS[e.func].impl)
+            return f"{impl}(" + ", ".join(self.expr(a, d) for a in e.args) + ")"
+        if kind is ex.IfExpr:
+            return f"({self.expr(e.then, d)} if {self.expr(e.cond, d)} else {self.expr(e.other, d)})"
+        if kind is ex.ListLit:
+            return "[" + "".join(f"{self.expr(i, d)}, " for i in e.items) + "]"
+        if kind is ex.MapLit:
+            return "{" + "".join(f"{k!r}: {self.expr(v, d)}, " for k, v in e.entries) + "}"
+        if kind is ex.Unary:
+            return f"(not {self.expr(e.operand, d)})" if e.op == "not" else f"(-{self.expr(e.operand, d)})"
+        if kind is ex.Binary:
+            left, right, op = self.expr(e.left, d), self.expr(e.right, d), e.op
+            if op in ("and", "or", "==", "!=", "<", "<=", ">", ">="):
+                return f"({left} {op} {right})"
+            if op in ("-", "*"):
+                return f"checked({left} {op} {right})"
+            if op == "in":
+                return f"contains({left}, {right})"
+            if op == "not in":
+                return f"(not contains({left}, {right}))"
+            return f"{_CHECKED[op]}({left}, {right})"
+        # indexing, slices, comprehensions, key functions: their closure
+        return f"{self.ref(_compile(e))}(env)"
+
+
+def fast_expressions(closures: list[Compiled]) -> list[Compiled]:
+    """For each closure made by :func:`compile_expr`, a function that evaluates its expression in
+    one call (the closure itself where that cannot be written); all compiled together."""
+    writer = _Writer()
+    lines: list[str] = []
+    names: list[str | None] = []
+    for i, fn in enumerate(closures):
+        e = getattr(fn, "expr", None)
+        try:
+            if e is None:
+                raise TypeError("not an expression's closure")
+            body = writer.expr(e)
+        except (RecursionError, TypeError, KeyError):
+            names.append(None)
+            continue
+        names.append(f"expr_{i}")
+        lines.append(f"def expr_{i}(env):\n    return {body}\n")
+    if not lines:
+        return list(closures)
+    space = writer.space
+    try:
+        with warnings.catch_warnings():  # Python's warnings on what only ill-typed trees hold (`1[0]`)
+            warnings.simplefilter("ignore", SyntaxWarning)
+            code = compile("".join(lines), "<expressions>", "exec")
+        exec(code, space)  # noqa: S102 - written above from checked trees, names and texts as literals
+    except (SyntaxError, RecursionError, MemoryError, ValueError):  # Python's limits: keep the closures
+        return list(closures)
+    return [fn if name is None else space[name] for fn, name in zip(closures, names)]

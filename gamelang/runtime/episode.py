@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from ..instances import Instance
 from ..lang.builtins import counters as start_counters, episode_initial
+from ..lang.evaluate import fast_expressions
 from ..lang.functions import EvalError
 from ..lang.templates import CompiledTemplate, RenderError
 from ..machine import (
@@ -822,13 +823,17 @@ def _threaded_code(machine: Machine) -> dict[str, list[OpCode]]:
     # made again if the parts it was made from were replaced
     if (cached is None or cached[0] is not machine.states or cached[1] is not machine.limits
             or cached[2] is not machine.moves):
-        code = {name: [_FAST_OPS.get(type(op), _generic_op)(op, pc, machine) for pc, op in enumerate(state.ops)]
+        # the expressions the written-out ops evaluate, each as one function (compiled together)
+        closures = [getattr(op, "cond", None) or op.value for state in machine.states.values() for op in state.ops
+                    if type(op) in (CheckOp, SetOp, JumpUnlessOp)]
+        exprs = {id(c): f for c, f in zip(closures, fast_expressions(closures))}
+        code = {name: [_FAST_OPS.get(type(op), _generic_op)(op, pc, machine, exprs) for pc, op in enumerate(state.ops)]
                 for name, state in machine.states.items()}
         cached = machine.extras["threaded"] = (machine.states, machine.limits, machine.moves, code)
     return cached[3]
 
 
-def _generic_op(op: Any, pc: int, machine: Machine) -> OpCode:
+def _generic_op(op: Any, pc: int, machine: Machine, exprs: dict[int, Any] | None = None) -> OpCode:
     """An op run by its method in :data:`OP_HANDLERS`, which moves ``s.pc`` itself."""
     handler = OP_HANDLERS.get(type(op))
     if handler is None:  # pragma: no cover - the compiler emits no other ops
@@ -851,7 +856,7 @@ def _render_error(err: RenderError, line: int) -> GameRuntimeError:
     return GameRuntimeError(f"{where}template failed: {err}")
 
 
-def _fast_ask(op: AskOp, pc: int, machine: Machine) -> OpCode:
+def _fast_ask(op: AskOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
     """``ask ROLE [message]`` (not a probe): :meth:`GameEnv._ask`, written out."""
     if op.probe:
         return _generic_op(op, pc, machine)
@@ -905,7 +910,7 @@ def _fast_ask(op: AskOp, pc: int, machine: Machine) -> OpCode:
     return ask
 
 
-def _fast_parse(op: ParseOp, pc: int, machine: Machine) -> OpCode:
+def _fast_parse(op: ParseOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
     """``parse MOVE else ...`` (not a tool move): :meth:`GameEnv._parse`, the success written out."""
     parser = machine.moves[op.move]
     if parser.kind == "tool":
@@ -935,9 +940,9 @@ def _fast_parse(op: ParseOp, pc: int, machine: Machine) -> OpCode:
     return parse
 
 
-def _fast_check(op: CheckOp, pc: int, machine: Machine) -> OpCode:
+def _fast_check(op: CheckOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
     """``check COND else ...``: :meth:`GameEnv._check`, the condition that holds written out."""
-    cond, line, text, after = op.cond, op.line, op.text, pc + 1
+    cond, line, text, after = exprs.get(id(op.cond), op.cond), op.line, op.text, pc + 1
 
     def check(env: GameEnv, s: EpisodeState) -> int:
         try:
@@ -957,9 +962,9 @@ def _fast_check(op: CheckOp, pc: int, machine: Machine) -> OpCode:
     return check
 
 
-def _fast_set(op: SetOp, pc: int, machine: Machine) -> OpCode:
+def _fast_set(op: SetOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
     """``set VAR = EXPR``: :meth:`GameEnv._set`."""
-    var, value, line, text, after = op.var, op.value, op.line, op.text, pc + 1
+    var, value, line, text, after = op.var, exprs.get(id(op.value), op.value), op.line, op.text, pc + 1
 
     def set_(env: GameEnv, s: EpisodeState) -> int:
         names = env.env
@@ -977,7 +982,7 @@ def _fast_set(op: SetOp, pc: int, machine: Machine) -> OpCode:
     return set_
 
 
-def _fast_tell(op: TellOp, pc: int, machine: Machine) -> OpCode:
+def _fast_tell(op: TellOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
     """``tell ROLE message``: :meth:`GameEnv._tell_op`."""
     role, message, line, after = op.role, op.message, op.line, pc + 1
     if message is None:  # pragma: no cover - a tell always has a message
@@ -998,9 +1003,9 @@ def _fast_tell(op: TellOp, pc: int, machine: Machine) -> OpCode:
     return tell
 
 
-def _fast_jump_unless(op: JumpUnlessOp, pc: int, machine: Machine) -> OpCode:
+def _fast_jump_unless(op: JumpUnlessOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
     """The test of an ``if``: :meth:`GameEnv._jump_unless`."""
-    cond, line, text, target, after = op.cond, op.line, op.text, op.target, pc + 1
+    cond, line, text, target, after = exprs.get(id(op.cond), op.cond), op.line, op.text, op.target, pc + 1
 
     def jump_unless(env: GameEnv, s: EpisodeState) -> int:
         try:
@@ -1012,7 +1017,7 @@ def _fast_jump_unless(op: JumpUnlessOp, pc: int, machine: Machine) -> OpCode:
     return jump_unless
 
 
-def _fast_jump(op: JumpOp, pc: int, machine: Machine) -> OpCode:
+def _fast_jump(op: JumpOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
     target = op.target
 
     def jump(env: GameEnv, s: EpisodeState) -> int:
@@ -1021,7 +1026,7 @@ def _fast_jump(op: JumpOp, pc: int, machine: Machine) -> OpCode:
     return jump
 
 
-def _fast_goto(op: GotoOp, pc: int, machine: Machine) -> OpCode:
+def _fast_goto(op: GotoOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
     """``goto STATE``: :meth:`GameEnv._goto`, written out."""
     state = op.state
     file = machine.states[state].file  # the lines of what follows are lines of that library
@@ -1053,7 +1058,7 @@ def _fast_goto(op: GotoOp, pc: int, machine: Machine) -> OpCode:
 
 
 #: The ops with a closure of their own; the others run through :func:`_generic_op`.
-_FAST_OPS: dict[type, Callable[[Any, int, Machine], OpCode]] = {
+_FAST_OPS: dict[type, Callable[[Any, int, Machine, dict[int, Any]], OpCode]] = {
     AskOp: _fast_ask,
     ParseOp: _fast_parse,
     CheckOp: _fast_check,

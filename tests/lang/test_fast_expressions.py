@@ -1,0 +1,76 @@
+"""fast_expressions writes an expression as one Python function: the same value, or the same error,
+as the closures compile_expr makes, on random trees and environments (types unchecked, so the
+errors of ill-typed operations are compared too), on every expression of the shipped games' states,
+and where it keeps the closure (too deep)."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gamelang.compiler import compile_file
+from gamelang.lang import expr as ex
+from gamelang.lang.evaluate import compile_expr, fast_expressions
+from gamelang.lang.parser import parse_expression
+from gamelang.registry import resolve_game
+from tests.lang.test_expressions import expressions
+
+values = st.one_of(
+    st.none(), st.integers(-5, 5), st.floats(-3, 3, allow_nan=False), st.text(max_size=4), st.booleans(),
+    st.lists(st.integers(0, 3), max_size=3), st.dictionaries(st.sampled_from(["a", "b", "turn"]), st.integers(0, 3),
+                                                           max_size=2),
+)
+environments = st.fixed_dictionaries({n: values for n in ["a", "b", "turn", "clue", "x_1"]})
+
+
+def outcome(fn, env):
+    try:
+        return ("value", fn(env))
+    except Exception as err:  # noqa: BLE001 - the error is what is compared
+        return ("error", type(err).__name__, str(err))
+
+
+def same(text_or_tree, *envs):
+    tree = parse_expression(text_or_tree) if isinstance(text_or_tree, str) else text_or_tree
+    closure = compile_expr(tree)
+    (fast,) = fast_expressions([closure])
+    for env in envs:
+        a, b = outcome(closure, dict(env)), outcome(fast, dict(env))
+        if a[0] == "value" and b[0] == "value" and a[1] != a[1]:  # NaN
+            continue
+        assert a == b, (ex.unparse(tree), env)
+    return fast
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions, environments)
+def test_random_trees_give_what_the_closures_give(tree, env):
+    same(tree, env)
+
+
+def test_written_out_and_what_each_node_gives():
+    env = {"clue": {"text": "It is red!"}, "words": ["red", "blue"], "turn": 2, "n": None, "m": {"k": 1}}
+    for text in ["not mentions_any(clue.text, [turn] + words, words)", "lower(strip(clue.text))",
+                 "turn + 1", "turn - 1", "turn * 3", "turn / 2", "turn // 2", "turn % 2", "-turn",
+                 "turn == 2 and words != [] or false", "if(turn >= 2, 'a', 'b')", "{'x': turn, 'y': words}",
+                 "'red' in words", "'x' not in words", "words[0]", "words[1:]", "[w for w in words if w != 'red']",
+                 "sorted(words, w => len(w))", "n", "n.text", "clue.nothing", "turn / 0", "turn + 'a'",
+                 "len(words) < 'a'", "m.k", "search(/r(e)d/i, clue.text)", "1.5 * turn", "100000000000 * 100000000000"]:
+        fast = same(text, env)
+        assert fast is not compile_expr(parse_expression(text))
+
+
+def test_too_deep_keeps_the_closure():
+    tree = parse_expression("turn" + " + 1" * 60)
+    closure = compile_expr(tree)
+    assert fast_expressions([closure]) == [closure]
+    assert closure({"turn": 1}) == 61
+
+
+def test_every_expression_of_the_shipped_games_is_written_out():
+    for game in ["taboo", "wordle", "wordle_withclue", "wordle_withcritic"]:
+        machine = compile_file(resolve_game(game)).machine
+        closures = [getattr(op, "cond", None) or getattr(op, "value", None) for state in machine.states.values()
+                    for op in state.ops]
+        closures = [c for c in closures if callable(c)]
+        assert closures and all(f is not c for c, f in zip(closures, fast_expressions(closures))), game
