@@ -3,10 +3,11 @@ as a ratio to `python -c pass` measured in the same run (the unit that makes mac
 
 The commands are run in turn, round after round (paired and interleaved, so that a busy machine
 slows them alike), and the medians are compared. Caches are warm, as on a user's machine after the
-first command: Python's bytecode (PYTHONDONTWRITEBYTECODE is unset for the children) and the
-parser tables (gamelang.parsercache) and the clean reports of `validate` (gamelang.compilecache);
-`validate` with `--no-cache` (every game checked, parser tables cached) and with both caches
-empty are printed too.
+first command: Python's bytecode (PYTHONDONTWRITEBYTECODE is unset for the children), the
+parser tables (gamelang.parsercache), the parsed .game texts (gamelang.parsedcache) and the clean
+reports of `validate` (gamelang.compilecache); `validate` with `--no-cache` (every game checked,
+parser tables and parsed texts cached), and `validate` and `run` with every cache empty (a user's
+very first command) are printed too.
 
 With clem (clemcore) at hand, `clem run -g taboo -m mock` is timed alongside `gamelang run taboo`,
 from clembench's taboo folder (`--clem-taboo DIR`: clem finds the game in the folder it runs in).
@@ -84,6 +85,7 @@ def main() -> None:
         "gamelang validate games --no-cache": (lambda: gamelang() + ["validate", "--no-cache", "games"], env),
         "gamelang validate games (cold caches)": (lambda: gamelang() + ["validate", "games"], cold_env),
         "gamelang run taboo (60 episodes)": (run_out, env),
+        "gamelang run taboo (cold caches)": (run_out, cold_env),
     }
     if clem:
         commands["clem run -g taboo -m mock"] = (lambda: [clem, "run", "-g", "taboo", "-m", "mock",
