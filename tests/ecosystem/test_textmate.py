@@ -90,6 +90,10 @@ def test_scopes_of_a_game(compiler):
     assert "string.regexp.game" in scopes_at(lines, text, regex, "/^CLUE")
     assert "keyword.control.game" in scopes_at(lines, text, row("ask describer"), "ask")
     assert "string.quoted.double.game" in scopes_at(lines, text, row('tell guesser "CLUE'), "CLUE:")
+    wordle = (ROOT / "games" / "wordle" / "wordle.game").read_text(encoding="utf-8")
+    header, _ = tokenise(compiler, wordle)
+    start = next(i for i, r in enumerate(wordle.split("\n")) if r.strip().startswith("start "))
+    assert "keyword.other.game" in scopes_at(header, wordle, start, "start")  # the header's first state
     # a division is an operator, not the start of a regex literal
     main = row("main = if(won")
     assert "keyword.operator.game" in scopes_at(lines, text, main, "/ turn")
