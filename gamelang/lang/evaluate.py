@@ -384,8 +384,9 @@ def _unset(name: str) -> Any:
     raise EvalError(f"'{name}' has no value yet (its move has not been parsed)")
 
 
-class _Writer:
-    """The Python source of expressions, and the values it refers to by name."""
+class ExpressionWriter:
+    """The Python source of expressions (reading the bindings as ``env``), and the values it refers
+    to by name (in ``space``, the namespace to run the source in)."""
 
     def __init__(self) -> None:
         self.space: dict[str, Any] = {
@@ -395,16 +396,19 @@ class _Writer:
         self.counter = 0
 
     def ref(self, value: Any) -> str:
+        """A name for ``value`` in :attr:`space`."""
         self.counter += 1
         name = f"k{self.counter}"
         self.space[name] = value
         return name
 
     def temp(self) -> str:
+        """A name for a local variable of the source."""
         self.counter += 1
         return f"t{self.counter}"
 
     def expr(self, e: ex.Expr, depth: int = 0) -> str:
+        """A Python expression for ``e``; RecursionError, TypeError or KeyError where it cannot be written."""
         if depth > _MAX_WRITTEN_DEPTH:
             raise RecursionError("expression too deep to write out")
         d = depth + 1
@@ -450,7 +454,7 @@ class _Writer:
 def fast_expressions(closures: list[Compiled]) -> list[Compiled]:
     """For each closure made by :func:`compile_expr`, a function that evaluates its expression in
     one call (the closure itself where that cannot be written); all compiled together."""
-    writer = _Writer()
+    writer = ExpressionWriter()
     lines: list[str] = []
     names: list[str | None] = []
     for i, fn in enumerate(closures):

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..instances import Instance
 from ..lang.builtins import counters as start_counters, episode_initial
-from ..lang.evaluate import fast_expressions
+from ..lang.evaluate import ExpressionWriter, fast_expressions
 from ..lang.functions import EvalError
 from ..lang.templates import CompiledTemplate, RenderError
 from ..machine import (
@@ -340,7 +341,8 @@ class GameEnv:
                         ops = code[s.current]
                         pc = s.pc
             except BaseException as err:
-                s.pc = pc  # the op that failed (ops that go on leave s.pc to this loop)
+                if not getattr(ops[pc], "sets_pc", False):  # a block has set the op that failed
+                    s.pc = pc  # the op that failed (ops that go on leave s.pc to this loop)
                 if not isinstance(err, GameRuntimeError):
                     raise
                 self._emit({"type": "error", "message": str(err)})
@@ -829,6 +831,7 @@ def _threaded_code(machine: Machine) -> dict[str, list[OpCode]]:
         exprs = {id(c): f for c, f in zip(closures, fast_expressions(closures))}
         code = {name: [_FAST_OPS.get(type(op), _generic_op)(op, pc, machine, exprs) for pc, op in enumerate(state.ops)]
                 for name, state in machine.states.items()}
+        _fuse_blocks(machine, code)
         cached = machine.extras["threaded"] = (machine.states, machine.limits, machine.moves, code)
     return cached[3]
 
@@ -1068,3 +1071,163 @@ _FAST_OPS: dict[type, Callable[[Any, int, Machine, dict[int, Any]], OpCode]] = {
     JumpOp: _fast_jump,
     GotoOp: _fast_goto,
 }
+
+
+# ---------------------------------------------------------------------- blocks
+# Where a run of instructions is entered (a state's start, a jump's target, after an ask or an op
+# run by its handler), the ops that follow are also written out as one Python function: each op's
+# common path as the closures above run it, expressions inline, its rare paths (a failed check or
+# parse, a limit) through the same methods. The entry of every other index stays its op's
+# closure, so any program counter a handler sets still runs.
+
+#: At most this many ops in one block.
+_MAX_BLOCK = 48
+
+
+def _block_starts(ops: list[Any]) -> set[int]:
+    """The indexes a block starts at: where the runs of instructions are entered."""
+    starts = {0}
+    for pc, op in enumerate(ops):
+        kind = type(op)
+        if kind in (JumpUnlessOp, JumpOp, ForNextOp):
+            starts.add(op.target)
+        if kind is AskOp or kind not in _FAST_OPS:
+            starts.update((pc, pc + 1))
+    return {pc for pc in starts if pc < len(ops)}
+
+
+class _BlockWriter:
+    """The source of one machine's blocks, over an :class:`ExpressionWriter`'s namespace."""
+
+    def __init__(self, machine: Machine) -> None:
+        self.machine = machine
+        self.w = ExpressionWriter()
+        self.w.space.update({"RenderError": RenderError, "render_error": _render_error, "Exception": Exception,
+                             "BaseException": BaseException})
+        self.w.space["__builtins__"] = {}
+
+    def block(self, name: str, ops: list[Any], start: int, starts: set[int], code: list[OpCode]) -> str | None:
+        """The source of the block at ``start``, or None where it would hold fewer than two ops.
+
+        The block goes on until an op that waits or moves (ask, goto, jump), an op it cannot
+        write out or the start of another block; an ask, a goto or an op run by its handler that
+        ends it is run by its closure, from the block (one call, no return to the loop)."""
+        lines: list[str] = []
+        pc, count, goes_on = start, 0, True
+        while pc < len(ops) and count < _MAX_BLOCK:
+            op = ops[pc]
+            kind = type(op)
+            written = None if kind in (AskOp, GotoOp) else self.op(op, pc)
+            if written is None:  # an ask, a goto, an op it cannot write out: run by its closure
+                if pc != start and (pc not in starts or kind not in _FAST_OPS or kind in (AskOp, GotoOp)):
+                    lines.append(f"        at = {pc}\n        return {self.w.ref(code[pc])}(g, s)\n")
+                    count += 1
+                    goes_on = False
+                break
+            if pc != start and pc in starts:  # another block starts here
+                break
+            lines.append(f"        at = {pc}\n" + written)
+            count += 1
+            if kind is JumpOp:
+                goes_on = False
+                break
+            pc += 1
+        if count < 2:
+            return None
+        if goes_on:
+            lines.append(f"        return {pc}\n")
+        return (f"def {name}(g, s):\n    env = g.env\n    bindings = s.bindings\n    events = s.events\n"
+                f"    at = {start}\n    try:\n" + "".join(lines)
+                + "    except BaseException:\n        s.pc = at  # the op that failed\n        raise\n")
+
+    def emit(self) -> str:
+        return ("        events.append(event)\n"
+                "        if g.on_event is not None:\n            g.on_event(event)\n")
+
+    def expression(self, closure: Any) -> str | None:
+        tree = getattr(closure, "expr", None)
+        if tree is None:
+            return None
+        try:
+            return self.w.expr(tree)
+        except (RecursionError, TypeError, KeyError):
+            return None
+
+    def evaluated(self, target: str, op: Any, closure: Any) -> str | None:
+        """``target = EXPR``, an error of the expression as :meth:`GameEnv._eval_failed` makes it."""
+        source = self.expression(closure)
+        if source is None:
+            return None
+        return (f"        try:\n            {target} = {source}\n"
+                f"        except Exception as err:\n"
+                f"            {target} = g._eval_failed(err, {op.line!r}, {op.text!r})\n")
+
+    def op(self, op: Any, pc: int) -> str | None:
+        """One op's source (its common path; its rare paths through the env's methods), or None."""
+        kind, ref = type(op), self.w.ref
+        if kind is SetOp:
+            value = self.evaluated("v", op, op.value)
+            return None if value is None else (
+                value + f"        bindings[{op.var!r}] = env[{op.var!r}] = v\n"
+                f"        event = {{'type': 'set', 'var': {op.var!r}, 'value': v}}\n" + self.emit())
+        if kind is CheckOp:
+            value = self.evaluated("ok", op, op.cond)
+            return None if value is None else (
+                value + f"        if not ok:\n            s.pc = {pc}\n            g._check_failed({ref(op)})\n"
+                "            return -2\n"
+                f"        event = {{'type': 'check', 'expr': {op.text!r}, 'ok': True, 'line': {op.line!r}}}\n"
+                + self.emit())
+        if kind is JumpUnlessOp:
+            value = self.evaluated("ok", op, op.cond)
+            return None if value is None else value + f"        if not ok:\n            return {op.target}\n"
+        if kind is JumpOp:
+            return f"        return {op.target}\n"
+        if kind is TellOp and op.message is not None:
+            return (f"        try:\n            text = {ref(op.message)}.render(env)\n"
+                    f"        except RenderError as err:\n            raise render_error(err, {op.line!r}) from None\n"
+                    f"        s.pending[{op.role!r}].append(text)\n"
+                    f"        event = {{'type': 'tell', 'role': {op.role!r}, 'text': text}}\n" + self.emit())
+        if kind is ParseOp:
+            parser = self.machine.moves[op.move]
+            if parser.kind == "tool":
+                return None
+            move, by = op.move, parser.move.by
+            return (f"        result = {ref(parser)}.parse(s.last_reply.get({by!r}, ''))\n"
+                    f"        if not result.ok:\n            s.pc = {pc}\n"
+                    f"            g._parse_failed({ref(op)}, result.error, {by!r})\n            return -2\n"
+                    f"        v = result.value\n        bindings[{move!r}] = env[{move!r}] = v\n"
+                    "        if env.get('parse_error'):\n            g._bind('parse_error', '')\n"
+                    "        counters = s.counters\n        n = counters['parsed'] + 1\n"
+                    "        counters['parsed'] = bindings['parsed'] = env['parsed'] = n\n"
+                    f"        event = {{'type': 'parse', 'move': {move!r}, 'ok': True, 'value': v}}\n" + self.emit())
+        return None
+
+
+def _fuse_blocks(machine: Machine, code: dict[str, list[OpCode]]) -> None:
+    """Put each state's blocks at their starts in ``code`` (compiled together; where that fails,
+    the ops' closures stay)."""
+    writer = _BlockWriter(machine)
+    sources: list[str] = []
+    places: list[tuple[str, int, str]] = []
+    for state_name, state in machine.states.items():
+        starts = _block_starts(state.ops)
+        for start in sorted(starts):
+            name = f"block_{len(places)}"
+            source = writer.block(name, state.ops, start, starts, code[state_name])
+            if source is not None:
+                sources.append(source)
+                places.append((state_name, start, name))
+    if not sources:
+        return
+    space = writer.w.space
+    try:
+        with warnings.catch_warnings():  # Python's warnings on what only ill-typed trees hold
+            warnings.simplefilter("ignore", SyntaxWarning)
+            compiled = compile("\n".join(sources), "<blocks>", "exec")
+        exec(compiled, space)  # noqa: S102 - written above: texts and names as literals, values by name
+    except (SyntaxError, RecursionError, MemoryError, ValueError):  # Python's limits: the closures stay
+        return
+    for state_name, start, name in places:
+        block = space[name]
+        block.sets_pc = True  # on an error it has put the op that failed in s.pc
+        code[state_name][start] = block

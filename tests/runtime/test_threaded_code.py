@@ -1,0 +1,116 @@
+"""The interpreter's threaded code (a closure per op, blocks of ops written out as one function,
+expressions written out) runs every shipped game as the op handlers of OP_HANDLERS run it, one at a
+time: the same events, turns, outcomes, scores and program counter after every step, on the scripted
+players' replies and on replies spoiled at random (parse failures, failed checks, re-prompts, limits)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from gamelang.compiler import compile_file
+from gamelang.instances import load_instances
+from gamelang.registry import resolve_game
+from gamelang.runtime.episode import OP_HANDLERS, GameEnv, GameRuntimeError
+from gamelang.runtime.scheduler import Assignment, EpisodeJob, run_jobs
+
+GAMES = sorted(p.parent.name for p in (Path(__file__).resolve().parents[2] / "games").glob("*/*.game"))
+
+
+class OneOpAtATime(GameEnv):
+    """The interpreter loop as it was: look the op up, call its handler."""
+
+    def _advance(self):
+        s = self.state
+        try:
+            while not s.done:
+                op = self.machine.states[s.current].ops[s.pc]
+                if OP_HANDLERS[type(op)](self, op):
+                    break
+        except GameRuntimeError as err:
+            self._emit({"type": "error", "message": str(err)})
+            self._finish("error", str(err))
+        return self._turn()
+
+
+def _view(env: GameEnv, turn) -> tuple:
+    s = env.state
+    return (turn.role, turn.messages, turn.reward, turn.done, turn.outcome, turn.reason, turn.scores,
+            s.pc, s.current, s.events, s.bindings, s.counters, s.histories, s.pending, s.probing, s.paid, s.rewards)
+
+
+def _spoil(reply: str, rng: random.Random) -> str:
+    return rng.choice([reply, reply, "", "nonsense", reply.upper(), reply[: len(reply) // 2], reply + "\nmore",
+                       reply.replace(" ", "  "), "CLUE: GUESS: answer: {}", reply[::-1]])
+
+
+@pytest.mark.parametrize("game", GAMES)
+def test_threaded_code_runs_as_the_handlers_do(game):
+    machine = compile_file(resolve_game(game)).machine
+    instances = load_instances(machine)[:12]
+    records: list[dict] = []
+    run_jobs([EpisodeJob(machine, i, 0, 0) for i in instances], Assignment(), 4, records.append)
+    scripts = {(r["experiment"], r["instance"]): [e["text"] for e in r["events"] if e["type"] == "reply"]
+               for r in records}
+    rng = random.Random(game)
+    for spoiled in (False, True):
+        for inst in instances:
+            replies = scripts[(inst.experiment, inst.id)] or ["x"]
+            fast, slow = GameEnv(machine), OneOpAtATime(machine)
+            a, b = fast.reset(inst), slow.reset(inst)
+            assert _view(fast, a) == _view(slow, b)
+            for i in range(40):
+                if a.done:
+                    break
+                reply = replies[i % len(replies)]
+                if spoiled:
+                    reply = _spoil(reply, rng)
+                a, b = fast.step(reply), slow.step(reply)
+                assert _view(fast, a) == _view(slow, b), (game, inst.id, i)
+            assert fast.record() | {"started": 0, "duration_s": 0} == slow.record() | {"started": 0, "duration_s": 0}
+
+
+ERRORS = """
+game e {{ version 1 }}
+instance {{ target: int = 3 }}
+role p {{ intro "Guess." }}
+var n: int = 0
+var words: list[str] = ["a"]
+move guess by p = regex /(?P<n>-?\\d+)/ as {{ n: int }}
+state play {{
+  ask p
+  parse guess else reprompt 1 "again"
+  set n = n + 1
+  tell p "n is {{{{ n }}}}"
+  {stmt}
+  set n = n + 2
+  goto play
+}}
+limits {{ requests 4 }}
+"""
+
+
+@pytest.mark.parametrize("stmt", [
+    "set n = 100 // (guess.n - 2)", "check 100 % (guess.n - 2) == 0 else lose", "if 1 / (guess.n - 2) > 0 end win",
+    "set n = len(words[guess.n])", "check guess.n != 5 else reprompt 1 \"not 5\"", "if guess.n == 7 goto play",
+    "tell p \"{{ words[guess.n] }}\"",
+])
+def test_errors_and_failures_inside_a_block(tmp_path, stmt):
+    from tests.conftest import compile_text
+
+    machine = compile_text(ERRORS.format(stmt=stmt), tmp_path)
+    for replies in (["2"], ["x", "2"], ["5", "5", "1"], ["7", "1", "3", "4"], ["1", "x", "x"], ["0", "3"]):
+        fast, slow = GameEnv(machine), OneOpAtATime(machine)
+        inst = load_instances(machine)[0] if machine.instance_source else None
+        if inst is None:
+            from gamelang.instances import Instance
+            inst = Instance("e", "0", {"target": 3})
+        a, b = fast.reset(inst), slow.reset(inst)
+        for reply in replies:
+            if a.done:
+                break
+            a, b = fast.step(reply), slow.step(reply)
+            assert _view(fast, a) == _view(slow, b), (stmt, replies)
+        assert (fast.outcome, fast.reason, fast.state.pc) == (slow.outcome, slow.reason, slow.state.pc)
