@@ -109,45 +109,21 @@ def _text_regex_parser(regex: Any, names: list[str], numbers: tuple[int, ...],
     matcher = getattr(regex, "_regexp", None)
     if matcher is None or _RE2_UNANCHORED is None:
         return None
-    match, anchor = matcher.Match, _RE2_UNANCHORED
-    fields = tuple(zip(names, numbers))
-    if len(fields) == 1:  # one group, the common case: no loop
-        ((name, number),) = fields
-
-        def parse_one(reply: str) -> ParseResult:
-            text = reply.strip()
-            data = text.encode("utf-8")
-            size = len(data)
-            spans = match(anchor, data, 0, size)
-            if spans[0][0] < 0:
-                return ParseResult(False, None, failure)
-            start, end = spans[number]
-            if start < 0:  # the group took no part
-                return ParseResult(True, {name: ""})
-            return ParseResult(True, {name: text[start:end] if size == len(text)
-                                      else data[start:end].decode("utf-8")})
-
-        return parse_one
-
-    def parse(reply: str) -> ParseResult:
-        text = reply.strip()
-        data = text.encode("utf-8")
-        size = len(data)
-        spans = match(anchor, data, 0, size)
-        if spans[0][0] < 0:
-            return ParseResult(False, None, failure)
-        record: dict[str, Any] = {}
-        if size == len(text):  # ASCII: byte and character offsets are the same
-            for name, number in fields:
-                start, end = spans[number]
-                record[name] = text[start:end] if start >= 0 else ""
-        else:
-            for name, number in fields:
-                start, end = spans[number]
-                record[name] = data[start:end].decode("utf-8") if start >= 0 else ""
-        return ParseResult(True, record)
-
-    return parse
+    # written out for this move's groups (names as literals, numbers as numbers): no loop per reply
+    spans = [f"s{i}, e{i} = spans[{int(n)}]\n    " for i, n in enumerate(numbers)]
+    ascii_ = ", ".join(f"{name!r}: text[s{i}:e{i}] if s{i} >= 0 else ''" for i, name in enumerate(names))
+    utf8 = ", ".join(f"{name!r}: data[s{i}:e{i}].decode('utf-8') if s{i} >= 0 else ''" for i, name in enumerate(names))
+    source = ("def parse(reply):\n"
+              "    text = reply.strip()\n    data = text.encode('utf-8')\n    size = len(data)\n"
+              "    spans = match(anchor, data, 0, size)\n"
+              "    if spans[0][0] < 0:\n        return ParseResult(False, None, failure)\n"
+              f"    {''.join(spans)}if size == len(text):  # ASCII: byte and character offsets are the same\n"
+              f"        return ParseResult(True, {{{ascii_}}})\n"
+              f"    return ParseResult(True, {{{utf8}}})\n")
+    space = {"__builtins__": {"len": len}, "match": matcher.Match, "anchor": _RE2_UNANCHORED,
+             "ParseResult": ParseResult, "failure": failure}
+    exec(compile(source, "<move parser>", "exec"), space)  # noqa: S102 - group names as literals, numbers as ints
+    return space["parse"]
 
 
 def move_type(move: Move, tools: dict[str, Tool] | None = None) -> Type:

@@ -96,7 +96,7 @@ class GameEnv:
             game=m.name, game_hash=m.content_hash, instance=instance, episode=episode, seed=seed,
             players=dict(players or {}), current=m.start, started=time.time(),
             counters=dict(counters),
-            histories={r: [] for r in roles}, pending={r: [] for r in roles}, asks={r: 0 for r in roles},
+            histories={r: [] for r in roles}, pending={r: [] for r in roles}, asks=dict.fromkeys(roles, 0),
         )
         s.bindings.update(start)
         for name in fresh:  # a new container for each episode (the built-in `paid`)
@@ -104,7 +104,11 @@ class GameEnv:
         self.env = {**instance.data, **m.consts, **s.bindings}
         try:
             for name, init in m.var_inits:
-                self._bind(name, self._eval(init, 0, f"the initial value of '{name}'"))
+                try:
+                    value = init(self.env)
+                except Exception as err:  # noqa: BLE001 - _eval_failed gives the message (or lets the error through)
+                    value = self._eval_failed(err, 0, f"the initial value of '{name}'")
+                self._bind(name, value)
             for role in m.roles.values():
                 self._start_role(role)
         except GameRuntimeError as err:
@@ -888,10 +892,13 @@ def _fast_ask(op: AskOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> Op
         history = s.histories[role]
         new = None
         if pending:  # _flush, written out
-            parts = [p for p in pending if p]
             s.pending[role] = []
-            if parts:
-                new = "\n\n".join(parts)
+            if len(pending) == 1:  # one message: itself, unless it is empty
+                new = pending[0] or None
+            else:
+                parts = [p for p in pending if p]
+                new = "\n\n".join(parts) if parts else None
+            if new is not None:
                 # messages are replaced, never changed in place: forks share them
                 if history and history[-1]["role"] == "user":  # never two user messages in a row
                     history[-1] = {"role": "user", "content": history[-1]["content"] + "\n\n" + new}

@@ -43,3 +43,17 @@ def test_a_move_parses_typed_groups_and_reports_a_bad_one():
     bad = parser.parse("twelve rest")
     assert not bad.ok and bad.error == "group 'n' is 'twelve', not a int"
     assert parser.parse("").error == f"the reply does not match {parser.describe()}"
+
+
+@pytest.mark.parametrize("pattern,flags,text", CASES + [
+    (r"^explanation:(?P<e>[^\n]*)\n(?P<before>x)?guess:(?P<word>.*)$", "", "explanation: é\nguess: crane"),
+    (r"^explanation:(?P<e>[^\n]*)\n(?P<before>x)?guess:(?P<word>.*)$", "", "explanation: a\nxguess: pilot "),
+])
+def test_a_text_move_is_parsed_as_the_general_path_parses_it(pattern, flags, text):
+    from gamelang.lang.spec import Move
+
+    parser = moves.MoveParser("m", Move.model_validate({"by": "p", "regex": pattern, "flags": flags}))
+    assert parser._parse_fast is not None  # every field is text: the written-out parser
+    for reply in (text, f"  {text}\n", "", "🎲"):
+        fast, general = parser.parse(reply), parser._parse_regex(reply)
+        assert (fast.ok, fast.value, fast.error) == (general.ok, general.value, general.error)
