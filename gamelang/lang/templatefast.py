@@ -186,7 +186,7 @@ class _Writer:
         for node in stmts:
             kind = type(node)
             if kind is nodes.Output:
-                lines.extend(self.output(child, pad) for child in node.nodes)
+                lines.append(self.outputs(node.nodes, pad))
             elif kind is nodes.If:
                 lines.append(self.if_(node, depth))
             elif kind is nodes.For:
@@ -199,6 +199,46 @@ class _Writer:
                 raise Unsupported(kind.__name__)
         return "".join(lines) or f"{pad}pass\n"
 
+    def outputs(self, children: list[nodes.Node], pad: str) -> str:
+        """The pieces of one output, each value computed and charged as :meth:`output` does, then
+        written out together (``out += (a, '<', b)``: one operation, the texts between joined)."""
+        text, pieces, chars = "", [], 0  # pieces: (is a literal, its text or local)
+
+        def flush() -> str:
+            nonlocal chars
+            if not pieces:
+                return ""
+            code = f"{pad}chars -= {chars}\n" if chars else ""
+            parts = [repr(p) if literal else p for literal, p in pieces]
+            code += f"{pad}append({parts[0]})\n" if len(parts) == 1 else f"{pad}out += ({', '.join(parts)},)\n"
+            pieces.clear()
+            chars = 0
+            return code
+
+        for node in children:
+            if type(node) is nodes.Const and type(node.value) is str:
+                chars += len(node.value)
+                if pieces and pieces[-1][0]:  # next to another literal: one text
+                    pieces[-1] = (True, pieces[-1][1] + node.value)
+                else:
+                    pieces.append((True, node.value))
+            elif type(node) is nodes.CondExpr and node.expr2 is None:
+                text += flush() + self.output(node, pad)
+            else:
+                local = self.fresh("v")
+                text += self.value_code(node, local, pad)
+                pieces.append((False, local))
+        return text + flush()
+
+    def value_code(self, node: nodes.Node, local: str, pad: str) -> str:
+        """``local`` = the text of ``node``'s value, charged like templates.py's ``_finalize``."""
+        # a whole number weighs what text_weight says of it (its decimal digits, a sign), without the call
+        return (f"{pad}{local} = {self.expr(node)}\n"
+                f"{pad}if type({local}) is str: chars -= len({local})\n"
+                f"{pad}elif type({local}) is int: chars -= {local}.bit_length() * 3 // 10 + 2; "
+                f"{local} = str({local}) if chars >= 0 else give_up()\n"
+                f"{pad}else: chars -= weight({local}, chars); {local} = str({local}) if chars >= 0 else give_up()\n")
+
     def output(self, node: nodes.Node, pad: str) -> str:
         """One piece of output, charged like templates.py's ``_finalize`` and written with ``str``."""
         if type(node) is nodes.Const and type(node.value) is str:
@@ -210,13 +250,7 @@ class _Writer:
             missing = self._no_else(node)  # it writes nothing, and weighs what templates.py's _finalize says
             return (f"{pad}if {self.expr(node.test)}:\n{self.output(node.expr1, pad + '    ')}"
                     f"{pad}else:\n{pad}    chars -= {text_weight(missing, 2**62)}\n")
-        # a whole number weighs what text_weight says of it (its decimal digits, a sign), without the call
-        return (f"{pad}v = {self.expr(node)}\n"
-                f"{pad}if type(v) is str: chars -= len(v)\n"
-                f"{pad}elif type(v) is int: chars -= v.bit_length() * 3 // 10 + 2; "
-                f"v = str(v) if chars >= 0 else give_up()\n"
-                f"{pad}else: chars -= weight(v, chars); v = str(v) if chars >= 0 else give_up()\n"
-                f"{pad}append(v)\n")
+        return self.value_code(node, "v", pad) + f"{pad}append(v)\n"
 
     def if_(self, node: nodes.If, depth: int) -> str:
         pad = "    " * depth
@@ -321,6 +355,11 @@ class _Writer:
             parts = ["None" if p is None else self.expr(p) for p in (node.arg.start, node.arg.stop, node.arg.step)]
             return f"({owner})[slice({', '.join(parts)})]"
         # a text's, list's or tuple's item at a whole number in range read here, as the helper does
+        arg = node.arg
+        if (type(arg) is nodes.Getattr and arg.attr == "index0" and type(arg.node) is nodes.Name
+                and arg.node.name == "loop" and self.loops and self.loops[-1] is not None):
+            index, o = self.loops[-1][0], self.fresh("o")  # `x[loop.index0]`: a whole number, never negative
+            return f"({o}[{index}] if type({o} := {owner}) in SEQ3 and {index} < len({o}) else getitem({o}, {index}))"
         o, k = self.fresh("o"), self.fresh("j")
         return (f"({o}[{k}] if ((({o} := {owner}), ({k} := {self.expr(node.arg)})) and type({k}) is int "
                 f"and type({o}) in SEQ3 and -len({o}) <= {k} < len({o})) else getitem({o}, {k}))")
