@@ -11,8 +11,8 @@ measured for issue 14 on the same kind of machine (TextArena is not a dependency
 here).
 
 A second set of passes, with the parts timed, says where a turn's time goes: rendering the game's
-templates, parsing replies (and, within it, RE2's matcher), the rest (the interpreter's own
-bookkeeping, expressions, events). Timing the parts adds a little to each, so the shares are
+templates, parsing replies (RE2's matcher, about 1.5-2 us a reply, within it), the rest (the
+interpreter's own bookkeeping, expressions, events). Timing the parts adds a little to each, so the shares are
 approximate; the headline figures come from the passes without it.
 
     python bench/interpreter.py [--game taboo --game wordle] [--repeat 20] [--no-breakdown]
@@ -93,7 +93,7 @@ def measure(game: str, repeat: int, breakdown: bool = True) -> None:
         # the rest: the best pass without the timing, less the parts (the interpreter's own work)
         parts["total"] = min(cpu)
         parts["interpreter (the rest)"] = max(0.0, min(cpu) - parts["templates"] - parts["reply parsing"])
-        order = ("templates", "reply parsing", "RE2 search (in parsing)", "interpreter (the rest)")
+        order = ("templates", "reply parsing", "interpreter (the rest)")
         print("where a turn's CPU time goes (approximate, best pass): "
               + ", ".join(f"{name} {1e6 * parts.get(name, 0.0) / turns:.1f} us "
                           f"({100 * parts.get(name, 0.0) / parts['total']:.0f}%)" for name in order))
@@ -102,17 +102,15 @@ def measure(game: str, repeat: int, breakdown: bool = True) -> None:
 
 
 def timed_parts(one_pass, repeat: int, machine) -> dict[str, float]:
-    """Seconds per pass spent rendering templates, parsing replies (RE2's matcher within it) and
-    in the rest, with the parts' entry points wrapped for the duration (then put back). What the
-    timing itself adds inside a part (measured on an empty function) is taken off each call."""
+    """Seconds per pass spent rendering templates, parsing replies and in the rest, with the parts'
+    entry points wrapped for the duration (then put back). What the timing itself adds inside a
+    part (measured on an empty function) is taken off each call."""
     spent: Counter[str] = Counter()
     calls: Counter[str] = Counter()
     clock = time.process_time  # CPU time: moves least on a busy machine
-    names = {"render": "templates", "parse": "reply parsing", "read_groups": "RE2 search (in parsing)"}
-    regex_moves = [p for p in machine.moves.values() if hasattr(p, "read_groups")]
+    names = {"render": "templates", "parse": "reply parsing"}
     saved = [(owner, attr, getattr(owner, attr)) for owner, attr in
-             [(templates.CompiledTemplate, "render"), (MoveParser, "parse")]
-             + [(p, "read_groups") for p in regex_moves]]
+             [(templates.CompiledTemplate, "render"), (MoveParser, "parse")]]
 
     def timed(fn, name):
         def wrapper(*args, **kwargs):
@@ -139,8 +137,6 @@ def timed_parts(one_pass, repeat: int, machine) -> dict[str, float]:
             one_pass()
             total = clock() - c0
             parts = {name: spent[name] - inside * calls[name] for name in spent}
-            # the timing of a call adds to what encloses it (parsing encloses the RE2 search)
-            parts["reply parsing"] = parts.get("reply parsing", 0.0) - 2 * inside * calls["RE2 search (in parsing)"]
             if best is None or total < best["total"]:
                 best = {**parts, "total": total}
     finally:
