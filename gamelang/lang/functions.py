@@ -376,8 +376,19 @@ def _contains_any(s, needles):
          doc="Whether any word of the text has the stem of any of the words; punctuation and case are "
              "ignored, and so are the words of the optional third list (stop words).")
 def _mentions_any(text, words, ignore=()):
-    skip = _lowered_set(ignore) if isinstance(ignore, list) else frozenset(w.lower() for w in ignore)
-    stems = set(_normalised_stems(text, skip))
+    if isinstance(ignore, list):  # _lowered_set, its cache hit written out
+        hit = _LOWERED.get(id(ignore))
+        skip = hit[1] if hit is not None and hit[0] is ignore else _lowered_set(ignore)
+    else:
+        skip = frozenset(w.lower() for w in ignore)
+    # set(_normalised_stems(text, skip)), written out (a turn of taboo checks every clue)
+    lowered = text.lower()
+    if lowered.isascii():
+        lowered = lowered.encode("ascii").translate(None, _ASCII_PUNCTUATION_BYTES).decode("ascii")
+    else:
+        lowered = _strip_punctuation(lowered)
+    known = _STEMS
+    stems = {known.get(w) or _stem(w) for w in lowered.split() if w not in skip}
     phrase = None  # the text's stems joined, stop words kept: made once, if a word has several
     for w in words:
         target = _word_stems(w)

@@ -711,25 +711,38 @@ class GameEnv:
             s.outcome, s.reason = "error", f"scoring failed: {err} (the game ended: {outcome})"
             s.scores = self._counter_scores({"main": None, "reward": None, "metrics": {}})
 
+    def _scoring(self) -> tuple[Any, Any, list[tuple[str, Any]]]:
+        """The score's main, reward and metric expressions, each as one function (made once per machine)."""
+        m = self.machine
+        cached = m.extras.get("scoring")
+        if cached is None or cached[0] != (m.score_main, m.score_reward, m.metrics):
+            closures = [c for c in (m.score_main, m.score_reward, *(fn for _, fn in m.metrics)) if c is not None]
+            fast = {id(c): f for c, f in zip(closures, fast_expressions(closures))}
+            made = (fast.get(id(m.score_main), m.score_main), fast.get(id(m.score_reward), m.score_reward),
+                    [(name, fast.get(id(fn), fn)) for name, fn in m.metrics])
+            cached = m.extras["scoring"] = ((m.score_main, m.score_reward, m.metrics), made)
+        return cached[1]
+
     def _score(self) -> dict[str, Any]:
         m = self.machine
+        score_main, score_reward, metric_fns = self._scoring()
         outcome = self.state.outcome
         env = {**self.env, "won": outcome == "win", "lost": outcome == "lose", "aborted": outcome == "abort",
                "outcome": outcome}
         main: float | None = None
         if outcome != "abort":
             where = m.score_sources.get("main", (0, "score main"))
-            main = (float(self._eval(m.score_main, *where, env)) if m.score_main
+            main = (float(self._eval(score_main, *where, env)) if score_main
                     else (100.0 if outcome == "win" else 0.0))
         env["main"] = main if main is not None else 0.0
         if outcome == "abort":
             reward = 0.0
-        elif m.score_reward is not None:
-            reward = float(self._eval(m.score_reward, *m.score_sources.get("reward", (0, "score reward")), env))
+        elif score_reward is not None:
+            reward = float(self._eval(score_reward, *m.score_sources.get("reward", (0, "score reward")), env))
         else:
             reward = (main or 0.0) / 100.0
         metrics: dict[str, Any] = {}
-        for name, fn in m.metrics:
+        for name, fn in metric_fns:
             try:
                 metrics[name] = fn(env)
             except (EvalError, TypeError, KeyError, IndexError, ValueError, ArithmeticError):
