@@ -842,13 +842,17 @@ def _threaded_code(machine: Machine) -> dict[str, list[OpCode]]:
     # made again if the parts it was made from were replaced
     if (cached is None or cached[0] is not machine.states or cached[1] is not machine.limits
             or cached[2] is not machine.moves):
-        # the expressions the written-out ops evaluate, each as one function (compiled together)
-        closures = [getattr(op, "cond", None) or op.value for state in machine.states.values() for op in state.ops
-                    if type(op) in (CheckOp, SetOp, JumpUnlessOp)]
-        exprs = {id(c): f for c, f in zip(closures, fast_expressions(closures))}
-        code = {name: [_FAST_OPS.get(type(op), _generic_op)(op, pc, machine, exprs) for pc, op in enumerate(state.ops)]
+        code = {name: [_FAST_OPS.get(type(op), _generic_op)(op, pc, machine, {}) for pc, op in enumerate(state.ops)]
                 for name, state in machine.states.items()}
-        _fuse_blocks(machine, code)
+        inline = _fuse_blocks(machine, code)
+        # the ops outside the blocks evaluate their expressions as one function each (compiled together)
+        rest = [(name, pc, op) for name, state in machine.states.items() for pc, op in enumerate(state.ops)
+                if type(op) in (CheckOp, SetOp, JumpUnlessOp) and (name, pc) not in inline]
+        closures = [op.value if type(op) is SetOp else op.cond for _, _, op in rest]
+        exprs = {id(c): f for c, f in zip(closures, fast_expressions(closures))}
+        for name, pc, op in rest:
+            if not getattr(code[name][pc], "sets_pc", False):  # not a block's start
+                code[name][pc] = _FAST_OPS[type(op)](op, pc, machine, exprs)
         cached = machine.extras["threaded"] = (machine.states, machine.limits, machine.moves, code)
     return cached[3]
 
@@ -1126,13 +1130,16 @@ class _BlockWriter:
                              "BaseException": BaseException})
         self.w.space["__builtins__"] = {}
 
-    def block(self, name: str, ops: list[Any], start: int, starts: set[int], code: list[OpCode]) -> str | None:
-        """The source of the block at ``start``, or None where it would hold fewer than two ops.
+    def block(self, name: str, ops: list[Any], start: int, starts: set[int],
+              code: list[OpCode]) -> tuple[str, list[int]] | None:
+        """The source of the block at ``start`` and the ops it writes out, or None where it would
+        hold fewer than two ops.
 
         The block goes on until an op that waits or moves (ask, goto, jump), an op it cannot
         write out or the start of another block; an ask, a goto or an op run by its handler that
         ends it is run by its closure, from the block (one call, no return to the loop)."""
         lines: list[str] = []
+        written_out: list[int] = []
         pc, count, goes_on = start, 0, True
         while pc < len(ops) and count < _MAX_BLOCK:
             op = ops[pc]
@@ -1147,6 +1154,7 @@ class _BlockWriter:
             if pc != start and pc in starts:  # another block starts here
                 break
             lines.append(f"        at = {pc}\n" + written)
+            written_out.append(pc)
             count += 1
             if kind is JumpOp:
                 goes_on = False
@@ -1158,7 +1166,7 @@ class _BlockWriter:
             lines.append(f"        return {pc}\n")
         return (f"def {name}(g, s):\n    env = g.env\n    bindings = s.bindings\n    events = s.events\n"
                 f"    at = {start}\n    try:\n" + "".join(lines)
-                + "    except BaseException:\n        s.pc = at  # the op that failed\n        raise\n")
+                + "    except BaseException:\n        s.pc = at  # the op that failed\n        raise\n"), written_out
 
     def emit(self) -> str:
         return ("        events.append(event)\n"
@@ -1223,22 +1231,24 @@ class _BlockWriter:
         return None
 
 
-def _fuse_blocks(machine: Machine, code: dict[str, list[OpCode]]) -> None:
+def _fuse_blocks(machine: Machine, code: dict[str, list[OpCode]]) -> set[tuple[str, int]]:
     """Put each state's blocks at their starts in ``code`` (compiled together; where that fails,
-    the ops' closures stay)."""
+    the ops' closures stay); the (state, index) of the ops they write out."""
     writer = _BlockWriter(machine)
     sources: list[str] = []
     places: list[tuple[str, int, str]] = []
+    inline: set[tuple[str, int]] = set()
     for state_name, state in machine.states.items():
         starts = _block_starts(state.ops)
         for start in sorted(starts):
             name = f"block_{len(places)}"
-            source = writer.block(name, state.ops, start, starts, code[state_name])
-            if source is not None:
-                sources.append(source)
+            made = writer.block(name, state.ops, start, starts, code[state_name])
+            if made is not None:
+                sources.append(made[0])
                 places.append((state_name, start, name))
+                inline.update((state_name, pc) for pc in made[1])
     if not sources:
-        return
+        return set()
     space = writer.w.space
     try:
         with warnings.catch_warnings():  # Python's warnings on what only ill-typed trees hold
@@ -1246,8 +1256,9 @@ def _fuse_blocks(machine: Machine, code: dict[str, list[OpCode]]) -> None:
             compiled = compile("\n".join(sources), "<blocks>", "exec")
         exec(compiled, space)  # noqa: S102 - written above: texts and names as literals, values by name
     except (SyntaxError, RecursionError, MemoryError, ValueError):  # Python's limits: the closures stay
-        return
+        return set()
     for state_name, start, name in places:
         block = space[name]
         block.sets_pc = True  # on an error it has put the op that failed in s.pc
         code[state_name][start] = block
+    return inline
