@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import json
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..instances import Instance
 from ..lang.builtins import counters as start_counters, episode_initial
-from ..lang.evaluate import ExpressionWriter, fast_expressions
+from ..lang.evaluate import fast_expressions
 from ..lang.functions import EvalError
 from ..lang.templates import CompiledTemplate, RenderError
 from ..machine import (
@@ -325,7 +324,7 @@ class GameEnv:
         """Run instructions until the episode asks a role or ends; the turn that follows.
 
         Each state's instructions are compiled once per machine into closures (see
-        :func:`_threaded_code`): the loop is one index and one call per instruction. The closures
+        :func:`gamelang.runtime.threaded.threaded_code`): the loop is one index and one call per instruction. The closures
         that call the handlers of :data:`OP_HANDLERS` set ``s.pc`` to their instruction first, as
         the handlers expect; the others keep the program counter in this loop.
         """
@@ -333,14 +332,16 @@ class GameEnv:
         if not s.done:
             code = self._code
             if code is None:
-                code = self._code = _threaded_code(self.machine)
+                from .threaded import threaded_code  # imported here: it builds on this module
+
+                code = self._code = threaded_code(self.machine)
             ops = code[s.current]
             pc = s.pc
             try:
                 while True:
                     pc = ops[pc](self, s)
                     if pc < 0:  # the op waits for a reply, ended the episode, or moved elsewhere
-                        if pc == _WAIT or s.done:
+                        if pc == WAIT or s.done:
                             break
                         ops = code[s.current]
                         pc = s.pc
@@ -822,443 +823,12 @@ OP_HANDLERS: dict[type, Callable[[GameEnv, Any], bool | None]] = {
 }
 
 
-# ---------------------------------------------------------------------- threaded code
-# The interpreter runs each instruction through a closure made for it once per machine: the op's
-# fields are the closure's own variables, its position is a constant, and the common path (a
-# check that holds, a reply that parses) runs without a further call. The closure returns the
-# index of the next instruction, or one of these:
+# The protocol of the threaded code (gamelang/runtime/threaded.py): each instruction is a
+# callable that runs it and returns the index of the next instruction, or one of these:
 
 #: The episode waits for a reply (the op has set ``s.pc`` to where it goes on).
-_WAIT = -1
+WAIT = -1
 #: Look at the state again: the episode ended, moved to another state, or the op set ``s.pc``.
-_RELOAD = -2
+RELOAD = -2
 
 OpCode = Callable[[GameEnv, EpisodeState], int]
-
-
-def _threaded_code(machine: Machine) -> dict[str, list[OpCode]]:
-    """Each state's instructions as closures, made once per machine (kept in ``machine.extras``)."""
-    cached = machine.extras.get("threaded")
-    # made again if the parts it was made from were replaced
-    if (cached is None or cached[0] is not machine.states or cached[1] is not machine.limits
-            or cached[2] is not machine.moves):
-        code = {name: [_FAST_OPS.get(type(op), _generic_op)(op, pc, machine, {}) for pc, op in enumerate(state.ops)]
-                for name, state in machine.states.items()}
-        inline = _fuse_blocks(machine, code)
-        # the ops outside the blocks evaluate their expressions as one function each (compiled together)
-        rest = [(name, pc, op) for name, state in machine.states.items() for pc, op in enumerate(state.ops)
-                if type(op) in (CheckOp, SetOp, JumpUnlessOp) and (name, pc) not in inline]
-        closures = [op.value if type(op) is SetOp else op.cond for _, _, op in rest]
-        exprs = {id(c): f for c, f in zip(closures, fast_expressions(closures))}
-        for name, pc, op in rest:
-            if not getattr(code[name][pc], "sets_pc", False):  # not a block's start
-                code[name][pc] = _FAST_OPS[type(op)](op, pc, machine, exprs)
-        cached = machine.extras["threaded"] = (machine.states, machine.limits, machine.moves, code)
-    return cached[3]
-
-
-def _generic_op(op: Any, pc: int, machine: Machine, exprs: dict[int, Any] | None = None) -> OpCode:
-    """An op run by its method in :data:`OP_HANDLERS`, which moves ``s.pc`` itself."""
-    handler = OP_HANDLERS.get(type(op))
-    if handler is None:  # pragma: no cover - the compiler emits no other ops
-        def unknown(env: GameEnv, s: EpisodeState) -> int:
-            s.pc = pc
-            raise GameRuntimeError(f"unknown instruction {op!r}")
-
-        return unknown
-
-    def run(env: GameEnv, s: EpisodeState) -> int:
-        s.pc = pc
-        return _WAIT if handler(env, op) else _RELOAD
-
-    return run
-
-
-def _render_error(err: RenderError, line: int) -> GameRuntimeError:
-    """What :meth:`GameEnv._render` raises for a template that failed."""
-    where = f"line {line}: " if line else ""
-    return GameRuntimeError(f"{where}template failed: {err}")
-
-
-def _fast_ask(op: AskOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
-    """``ask ROLE [message]`` (not a probe): :meth:`GameEnv._ask`, written out."""
-    if op.probe:
-        return _generic_op(op, pc, machine)
-    role, message, line, after = op.role, op.message, op.line, pc + 1
-    limit = machine.limits.requests
-
-    def ask(env: GameEnv, s: EpisodeState) -> int:
-        counters = s.counters
-        requests = counters["requests"]
-        if requests >= limit:
-            s.pc = pc
-            env._limit(f"the request limit ({limit}) was reached")
-            return _RELOAD
-        if s.probing:
-            s.probing.pop(role, None)
-        pending = s.pending[role]
-        if s.override_message is not None:
-            pending.append(s.override_message)
-            s.override_message = None
-        elif message is not None:
-            try:
-                text = message.render(env.env)
-            except RenderError as err:
-                raise _render_error(err, line) from None
-            pending.append(text)
-        history = s.histories[role]
-        new = None
-        if pending:  # _flush, written out
-            s.pending[role] = []
-            if len(pending) == 1:  # one message: itself, unless it is empty
-                new = pending[0] or None
-            else:
-                parts = [p for p in pending if p]
-                new = "\n\n".join(parts) if parts else None
-            if new is not None:
-                # messages are replaced, never changed in place: forks share them
-                if history and history[-1]["role"] == "user":  # never two user messages in a row
-                    history[-1] = {"role": "user", "content": history[-1]["content"] + "\n\n" + new}
-                else:
-                    history.append({"role": "user", "content": new})
-        s.last_ask_pc = pc
-        requests += 1  # _count("requests"), written out
-        counters["requests"] = s.bindings["requests"] = env.env["requests"] = requests
-        s.asks[role] += 1
-        s.waiting_for = role
-        event = {"type": "ask", "role": role, "state": s.current, "line": line, "message": new,
-                 "prompt_messages": len(history)}
-        s.events.append(event)  # _emit, written out
-        if env.on_event is not None:
-            env.on_event(event)
-        s.pc = after
-        return _WAIT
-
-    return ask
-
-
-def _fast_parse(op: ParseOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
-    """``parse MOVE else ...`` (not a tool move): :meth:`GameEnv._parse`, the success written out."""
-    parser = machine.moves[op.move]
-    if parser.kind == "tool":
-        return _generic_op(op, pc, machine)
-    move, by, after = op.move, parser.move.by, pc + 1
-
-    def parse(env: GameEnv, s: EpisodeState) -> int:
-        result = parser.parse(s.last_reply.get(by, ""))
-        if not result.ok:
-            s.pc = pc
-            env._parse_failed(op, result.error, by)
-            return _RELOAD
-        value = result.value
-        names, bindings = env.env, s.bindings
-        bindings[move] = names[move] = value
-        if names.get("parse_error"):
-            env._bind("parse_error", "")
-        counters = s.counters
-        n = counters["parsed"] + 1  # _count("parsed"), written out
-        counters["parsed"] = bindings["parsed"] = names["parsed"] = n
-        event = {"type": "parse", "move": move, "ok": True, "value": value}
-        s.events.append(event)
-        if env.on_event is not None:
-            env.on_event(event)
-        return after
-
-    return parse
-
-
-def _fast_check(op: CheckOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
-    """``check COND else ...``: :meth:`GameEnv._check`, the condition that holds written out."""
-    cond, line, text, after = exprs.get(id(op.cond), op.cond), op.line, op.text, pc + 1
-
-    def check(env: GameEnv, s: EpisodeState) -> int:
-        try:
-            ok = cond(env.env)
-        except Exception as err:  # noqa: BLE001 - _eval_failed gives the message (or lets the error through)
-            ok = env._eval_failed(err, line, text)
-        if not ok:
-            s.pc = pc
-            env._check_failed(op)
-            return _RELOAD
-        event = {"type": "check", "expr": text, "ok": True, "line": line}
-        s.events.append(event)
-        if env.on_event is not None:
-            env.on_event(event)
-        return after
-
-    return check
-
-
-def _fast_set(op: SetOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
-    """``set VAR = EXPR``: :meth:`GameEnv._set`."""
-    var, value, line, text, after = op.var, exprs.get(id(op.value), op.value), op.line, op.text, pc + 1
-
-    def set_(env: GameEnv, s: EpisodeState) -> int:
-        names = env.env
-        try:
-            v = value(names)
-        except Exception as err:  # noqa: BLE001 - _eval_failed gives the message (or lets the error through)
-            v = env._eval_failed(err, line, text)
-        s.bindings[var] = names[var] = v
-        event = {"type": "set", "var": var, "value": v}
-        s.events.append(event)
-        if env.on_event is not None:
-            env.on_event(event)
-        return after
-
-    return set_
-
-
-def _fast_tell(op: TellOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
-    """``tell ROLE message``: :meth:`GameEnv._tell_op`."""
-    role, message, line, after = op.role, op.message, op.line, pc + 1
-    if message is None:  # pragma: no cover - a tell always has a message
-        return _generic_op(op, pc, machine)
-
-    def tell(env: GameEnv, s: EpisodeState) -> int:
-        try:
-            text = message.render(env.env)
-        except RenderError as err:
-            raise _render_error(err, line) from None
-        s.pending[role].append(text)
-        event = {"type": "tell", "role": role, "text": text}
-        s.events.append(event)
-        if env.on_event is not None:
-            env.on_event(event)
-        return after
-
-    return tell
-
-
-def _fast_jump_unless(op: JumpUnlessOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
-    """The test of an ``if``: :meth:`GameEnv._jump_unless`."""
-    cond, line, text, target, after = exprs.get(id(op.cond), op.cond), op.line, op.text, op.target, pc + 1
-
-    def jump_unless(env: GameEnv, s: EpisodeState) -> int:
-        try:
-            ok = cond(env.env)
-        except Exception as err:  # noqa: BLE001 - _eval_failed gives the message (or lets the error through)
-            ok = env._eval_failed(err, line, text)
-        return after if ok else target
-
-    return jump_unless
-
-
-def _fast_jump(op: JumpOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
-    target = op.target
-
-    def jump(env: GameEnv, s: EpisodeState) -> int:
-        return target
-
-    return jump
-
-
-def _fast_goto(op: GotoOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> OpCode:
-    """``goto STATE``: :meth:`GameEnv._goto`, written out."""
-    state = op.state
-    file = machine.states[state].file  # the lines of what follows are lines of that library
-    limit = machine.limits.steps
-
-    def goto(env: GameEnv, s: EpisodeState) -> int:
-        counters = s.counters
-        steps = counters["steps"]
-        if steps >= limit:
-            s.pc = pc
-            env._goto(state)  # the limit ends the episode
-            return _RELOAD
-        event = {"type": "state", "from": s.current, "to": state}
-        if file is not None:
-            event["file"] = file
-        s.events.append(event)
-        if env.on_event is not None:
-            env.on_event(event)
-        s.current = state
-        s.pc = 0
-        if s.reprompts_here:  # an empty one is left as it is: no copy of the state shares it
-            s.reprompts_here = {}
-        s.last_ask_pc = None
-        steps += 1  # _count("steps"), written out
-        counters["steps"] = s.bindings["steps"] = env.env["steps"] = steps
-        return _RELOAD
-
-    return goto
-
-
-#: The ops with a closure of their own; the others run through :func:`_generic_op`.
-_FAST_OPS: dict[type, Callable[[Any, int, Machine, dict[int, Any]], OpCode]] = {
-    AskOp: _fast_ask,
-    ParseOp: _fast_parse,
-    CheckOp: _fast_check,
-    SetOp: _fast_set,
-    TellOp: _fast_tell,
-    JumpUnlessOp: _fast_jump_unless,
-    JumpOp: _fast_jump,
-    GotoOp: _fast_goto,
-}
-
-
-# ---------------------------------------------------------------------- blocks
-# Where a run of instructions is entered (a state's start, a jump's target, after an ask or an op
-# run by its handler), the ops that follow are also written out as one Python function: each op's
-# common path as the closures above run it, expressions inline, its rare paths (a failed check or
-# parse, a limit) through the same methods. The entry of every other index stays its op's
-# closure, so any program counter a handler sets still runs.
-
-#: At most this many ops in one block.
-_MAX_BLOCK = 48
-
-
-def _block_starts(ops: list[Any]) -> set[int]:
-    """The indexes a block starts at: where the runs of instructions are entered."""
-    starts = {0}
-    for pc, op in enumerate(ops):
-        kind = type(op)
-        if kind in (JumpUnlessOp, JumpOp, ForNextOp):
-            starts.add(op.target)
-        if kind is AskOp or kind not in _FAST_OPS:
-            starts.update((pc, pc + 1))
-    return {pc for pc in starts if pc < len(ops)}
-
-
-class _BlockWriter:
-    """The source of one machine's blocks, over an :class:`ExpressionWriter`'s namespace."""
-
-    def __init__(self, machine: Machine) -> None:
-        self.machine = machine
-        self.w = ExpressionWriter()
-        self.w.space.update({"RenderError": RenderError, "render_error": _render_error, "Exception": Exception,
-                             "BaseException": BaseException})
-        self.w.space["__builtins__"] = {}
-
-    def block(self, name: str, ops: list[Any], start: int, starts: set[int],
-              code: list[OpCode]) -> tuple[str, list[int]] | None:
-        """The source of the block at ``start`` and the ops it writes out, or None where it would
-        hold fewer than two ops.
-
-        The block goes on until an op that waits or moves (ask, goto, jump), an op it cannot
-        write out or the start of another block; an ask, a goto or an op run by its handler that
-        ends it is run by its closure, from the block (one call, no return to the loop)."""
-        lines: list[str] = []
-        written_out: list[int] = []
-        pc, count, goes_on = start, 0, True
-        while pc < len(ops) and count < _MAX_BLOCK:
-            op = ops[pc]
-            kind = type(op)
-            written = None if kind in (AskOp, GotoOp) else self.op(op, pc)
-            if written is None:  # an ask, a goto, an op it cannot write out: run by its closure
-                if pc != start and (pc not in starts or kind not in _FAST_OPS or kind in (AskOp, GotoOp)):
-                    lines.append(f"        at = {pc}\n        return {self.w.ref(code[pc])}(g, s)\n")
-                    count += 1
-                    goes_on = False
-                break
-            if pc != start and pc in starts:  # another block starts here
-                break
-            lines.append(f"        at = {pc}\n" + written)
-            written_out.append(pc)
-            count += 1
-            if kind is JumpOp:
-                goes_on = False
-                break
-            pc += 1
-        if count < 2:
-            return None
-        if goes_on:
-            lines.append(f"        return {pc}\n")
-        return (f"def {name}(g, s):\n    env = g.env\n    bindings = s.bindings\n    events = s.events\n"
-                f"    at = {start}\n    try:\n" + "".join(lines)
-                + "    except BaseException:\n        s.pc = at  # the op that failed\n        raise\n"), written_out
-
-    def emit(self) -> str:
-        return ("        events.append(event)\n"
-                "        if g.on_event is not None:\n            g.on_event(event)\n")
-
-    def expression(self, closure: Any) -> str | None:
-        tree = getattr(closure, "expr", None)
-        if tree is None:
-            return None
-        try:
-            return self.w.expr(tree)
-        except (RecursionError, TypeError, KeyError):
-            return None
-
-    def evaluated(self, target: str, op: Any, closure: Any) -> str | None:
-        """``target = EXPR``, an error of the expression as :meth:`GameEnv._eval_failed` makes it."""
-        source = self.expression(closure)
-        if source is None:
-            return None
-        return (f"        try:\n            {target} = {source}\n"
-                f"        except Exception as err:\n"
-                f"            {target} = g._eval_failed(err, {op.line!r}, {op.text!r})\n")
-
-    def op(self, op: Any, pc: int) -> str | None:
-        """One op's source (its common path; its rare paths through the env's methods), or None."""
-        kind, ref = type(op), self.w.ref
-        if kind is SetOp:
-            value = self.evaluated("v", op, op.value)
-            return None if value is None else (
-                value + f"        bindings[{op.var!r}] = env[{op.var!r}] = v\n"
-                f"        event = {{'type': 'set', 'var': {op.var!r}, 'value': v}}\n" + self.emit())
-        if kind is CheckOp:
-            value = self.evaluated("ok", op, op.cond)
-            return None if value is None else (
-                value + f"        if not ok:\n            s.pc = {pc}\n            g._check_failed({ref(op)})\n"
-                "            return -2\n"
-                f"        event = {{'type': 'check', 'expr': {op.text!r}, 'ok': True, 'line': {op.line!r}}}\n"
-                + self.emit())
-        if kind is JumpUnlessOp:
-            value = self.evaluated("ok", op, op.cond)
-            return None if value is None else value + f"        if not ok:\n            return {op.target}\n"
-        if kind is JumpOp:
-            return f"        return {op.target}\n"
-        if kind is TellOp and op.message is not None:
-            return (f"        try:\n            text = {ref(op.message)}.render(env)\n"
-                    f"        except RenderError as err:\n            raise render_error(err, {op.line!r}) from None\n"
-                    f"        s.pending[{op.role!r}].append(text)\n"
-                    f"        event = {{'type': 'tell', 'role': {op.role!r}, 'text': text}}\n" + self.emit())
-        if kind is ParseOp:
-            parser = self.machine.moves[op.move]
-            if parser.kind == "tool":
-                return None
-            move, by = op.move, parser.move.by
-            return (f"        result = {ref(parser)}.parse(s.last_reply.get({by!r}, ''))\n"
-                    f"        if not result.ok:\n            s.pc = {pc}\n"
-                    f"            g._parse_failed({ref(op)}, result.error, {by!r})\n            return -2\n"
-                    f"        v = result.value\n        bindings[{move!r}] = env[{move!r}] = v\n"
-                    "        if env.get('parse_error'):\n            g._bind('parse_error', '')\n"
-                    "        counters = s.counters\n        n = counters['parsed'] + 1\n"
-                    "        counters['parsed'] = bindings['parsed'] = env['parsed'] = n\n"
-                    f"        event = {{'type': 'parse', 'move': {move!r}, 'ok': True, 'value': v}}\n" + self.emit())
-        return None
-
-
-def _fuse_blocks(machine: Machine, code: dict[str, list[OpCode]]) -> set[tuple[str, int]]:
-    """Put each state's blocks at their starts in ``code`` (compiled together; where that fails,
-    the ops' closures stay); the (state, index) of the ops they write out."""
-    writer = _BlockWriter(machine)
-    sources: list[str] = []
-    places: list[tuple[str, int, str]] = []
-    inline: set[tuple[str, int]] = set()
-    for state_name, state in machine.states.items():
-        starts = _block_starts(state.ops)
-        for start in sorted(starts):
-            name = f"block_{len(places)}"
-            made = writer.block(name, state.ops, start, starts, code[state_name])
-            if made is not None:
-                sources.append(made[0])
-                places.append((state_name, start, name))
-                inline.update((state_name, pc) for pc in made[1])
-    if not sources:
-        return set()
-    space = writer.w.space
-    try:
-        with warnings.catch_warnings():  # Python's warnings on what only ill-typed trees hold
-            warnings.simplefilter("ignore", SyntaxWarning)
-            compiled = compile("\n".join(sources), "<blocks>", "exec")
-        exec(compiled, space)  # noqa: S102 - written above: texts and names as literals, values by name
-    except (SyntaxError, RecursionError, MemoryError, ValueError):  # Python's limits: the closures stay
-        return set()
-    for state_name, start, name in places:
-        block = space[name]
-        block.sets_pc = True  # on an error it has put the op that failed in s.pc
-        code[state_name][start] = block
-    return inline
