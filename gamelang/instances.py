@@ -106,8 +106,11 @@ def make_instance(machine: Machine, record: Any, index: int, line: int = 0) -> I
     experiment = str(record[exp_field]) if exp_field else "default"
     ident = str(record[id_field]) if id_field and id_field in record else str(index)
     merged = {**machine.field_defaults, **machine.experiment_values.get(experiment, {}), **record}
+    adapter = machine.extras.get("instance_adapter")
+    if adapter is None or adapter[0] is not machine.instance_type:  # once per machine: the lru key hashes the type
+        adapter = machine.extras["instance_adapter"] = (machine.instance_type, _adapter(machine.instance_type))
     try:
-        data = _adapter(machine.instance_type).validate_python(merged)
+        data = adapter[1].validate_python(merged)
     except RecursionError:
         raise ValueError("the record is nested too deeply") from None
     except ValidationError as err:

@@ -138,6 +138,18 @@ class GameEnv:
         ``reply`` is text, or a :class:`~gamelang.turns.Completion` whose text the game parses
         exactly as sampled (its token ids are kept in the state for training).
         """
+        self._take(reply)
+        return self._turn()
+
+    def feed(self, reply: "str | Completion") -> None:
+        """:meth:`step` without the :class:`Turn`: for drivers that read what they need from the
+        state (the rollout engine builds its own requests), so that no copy of the conversation is
+        made for nobody. The partial rewards given so far count as handed out, as after a step."""
+        self._take(reply)
+        self.state.reward_since_step = 0.0  # type: ignore[union-attr] - _take checked it
+
+    def _take(self, reply: "str | Completion") -> None:
+        """The work of :meth:`step`: log the reply, add it to the conversation, run on."""
         s = self.state  # _live(), written out
         if s is None:
             raise RuntimeError("the episode has not started: call reset() first")
@@ -154,7 +166,8 @@ class GameEnv:
             if self.on_event is not None:
                 self.on_event(event)
             s.waiting_for = None
-            return self._advance()
+            self._run_on()
+            return
         if type(reply) is str:
             completion, text = None, reply
         else:
@@ -187,7 +200,7 @@ class GameEnv:
         if self.on_event is not None:
             self.on_event(event)
         s.waiting_for = None
-        return self._advance()
+        self._run_on()
 
     def fail(self, message: str) -> Turn:
         """End the episode with the outcome ``error`` (a backend failed while answering)."""
@@ -321,7 +334,12 @@ class GameEnv:
 
     # ------------------------------------------------------------------ the interpreter loop
     def _advance(self) -> Turn:
-        """Run instructions until the episode asks a role or ends; the turn that follows.
+        """Run instructions until the episode asks a role or ends; the turn that follows."""
+        self._run_on()
+        return self._turn()
+
+    def _run_on(self) -> None:
+        """Run instructions until the episode asks a role or ends.
 
         Each state's instructions are compiled once per machine into closures (see
         :func:`gamelang.runtime.threaded.threaded_code`): the loop is one index and one call per instruction. The closures
@@ -352,7 +370,6 @@ class GameEnv:
                     raise
                 self._emit({"type": "error", "message": str(err)})
                 self._finish("error", str(err))
-        return self._turn()
 
     # The handlers of the instructions: each runs one op and moves the program counter (or ends the
     # episode); only _ask returns True, when a role must reply.

@@ -208,7 +208,7 @@ class RolloutEngine:
             for env, reply in zip(members, replies, strict=True):
                 if isinstance(reply, (str, Completion)):
                     try:
-                        env.step(reply)
+                        env.feed(reply)  # step() without the Turn: the next request is built here
                     except Exception as err:
                         _internal_error(env, err)
                 else:

@@ -31,7 +31,9 @@ def test_killed_runs_resume_without_losing_or_repeating_episodes(tmp_path):
     rng = random.Random(1234)
     out = tmp_path / "run"
     kills = 0
-    with ChatServer(delay=0.02) as server:
+    # slow enough replies that the whole run takes several seconds: at least two of the kills, at
+    # 1 to 2.5 s after a start, must land while episodes are still being played
+    with ChatServer(delay=0.08) as server:
         for _ in range(4):
             proc = start_run(server.url, out)
             time.sleep(rng.uniform(1.0, 2.5))
