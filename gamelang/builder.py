@@ -14,10 +14,6 @@ from .lang.checks import Analysis
 from .lang.evaluate import compile_expr
 from .lang.loader import LoadedSpec
 from .lang.spec import (
-    AbortFailure,
-    GotoFailure,
-    LoseFailure,
-    Reprompt,
     Statement,
     Template,
     TemplateFile,
@@ -82,20 +78,15 @@ class MachineBuilder:
     def failure(self, failure: Any) -> FailureOp:
         if failure is None:
             return FailureOp("abort")
-        if isinstance(failure, AbortFailure):
-            return FailureOp("abort", self.inline(failure.abort))
-        if isinstance(failure, LoseFailure):
-            return FailureOp("lose", self.inline(failure.lose))
-        if isinstance(failure, GotoFailure):
+        if failure.KEY in ("abort", "lose"):
+            return FailureOp(failure.KEY, self.inline(failure.reason))
+        if failure.KEY == "goto":
             return FailureOp("goto", target=failure.goto)
-        assert isinstance(failure, Reprompt)
-        then_kind, then_reason = "abort", None
-        if isinstance(failure.then, LoseFailure):
-            then_kind, then_reason = "lose", self.inline(failure.then.lose)
-        elif isinstance(failure.then, AbortFailure):
-            then_reason = self.inline(failure.then.abort)
+        assert failure.KEY == "reprompt"
+        then = failure.then  # what happens when the re-prompts run out: abort unless it says lose
         return FailureOp("reprompt", times=failure.reprompt, message=self.template(failure.message),
-                         then_kind=then_kind, then_reason=then_reason)
+                         then_kind=then.KEY if then is not None else "abort",
+                         then_reason=self.inline(then.reason) if then is not None else None)
 
     def _imported_from(self, path: tuple) -> str | None:
         """The file the declaration at ``path`` was imported from, relative to the game's folder."""
@@ -113,11 +104,9 @@ class MachineBuilder:
             states[name] = StateCode(name, sc.ops, self.loaded.smap.key(("states", name)).line,
                                      self._imported_from(("states", name)))
         limits = spec.limits
-        on_limit, on_limit_reason = "lose", None
-        if isinstance(limits.on_limit, AbortFailure):
-            on_limit, on_limit_reason = "abort", self.inline(limits.on_limit.abort)
-        elif isinstance(limits.on_limit, LoseFailure):
-            on_limit_reason = self.inline(limits.on_limit.lose)
+        on_limit, on_limit_reason = "lose", None  # a limit loses the episode unless the game says otherwise
+        if limits.on_limit is not None:
+            on_limit, on_limit_reason = limits.on_limit.KEY, self.inline(limits.on_limit.reason)
         source = None
         if spec.instances is not None:
             # the path the checker resolved and confined to the game's folder, never the raw name

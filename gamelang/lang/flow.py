@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import expr as ex
-from .spec import GameSpec, GotoFailure, LoseFailure, Reprompt, Statement
+from .spec import GameSpec, Statement
 from .statements import kind_of, leaves
 
 __all__ = ["OUTCOMES", "Edge", "StateWalk", "edges", "leaves", "state_edges"]
@@ -76,15 +76,15 @@ class StateWalk:
 
     def failure(self, failure: Any, what: str) -> None:
         """The exits of a failed `parse` or `check` (``what`` says when it fails)."""
-        if isinstance(failure, GotoFailure):
+        kind = failure.KEY if failure is not None else "abort"  # no `else`: the episode aborts
+        if kind == "goto":
             self.out.append(Edge(self.state, failure.goto, what))
-        elif isinstance(failure, Reprompt):
+        elif kind == "reprompt":
             self.out.append(Edge(self.state, self.state, f"{what}: reprompt (at most {failure.reprompt})",
                                  reprompt=True))
-            kind = "lose" if isinstance(failure.then, LoseFailure) else "abort"
-            self.out.append(Edge(self.state, kind, f"{what} {failure.reprompt + 1} times", True))
+            then = failure.then.KEY if failure.then is not None else "abort"
+            self.out.append(Edge(self.state, then, f"{what} {failure.reprompt + 1} times", True))
         else:
-            kind = "lose" if isinstance(failure, LoseFailure) else "abort"
             self.out.append(Edge(self.state, kind, what, True))
 
     @staticmethod

@@ -271,12 +271,22 @@ class AbortFailure(Model):
     KEY: ClassVar[str] = "abort"
     abort: Optional[str] = None
 
+    @property
+    def reason(self) -> Optional[str]:
+        """The reason given (a template), as for every ending failure."""
+        return self.abort
+
 
 class LoseFailure(Model):
     """End the episode as lost."""
 
     KEY: ClassVar[str] = "lose"
     lose: Optional[str] = None
+
+    @property
+    def reason(self) -> Optional[str]:
+        """The reason given (a template), as for every ending failure."""
+        return self.lose
 
 
 #: `abort "reason"` or `lose "reason"`.

@@ -15,7 +15,7 @@ from typing import Any
 from . import expr as ex
 from .flow import state_edges
 from .source import DataPath
-from .spec import Ask, GotoFailure, LoseFailure, Reprompt, Statement
+from .spec import Ask, Statement
 from .statements import kind_of, walk
 from .typecheck import Symbol, TypeChecker
 from .types import Type
@@ -69,20 +69,18 @@ class StatementChecks:
     def failure(self, failure: Any, path: DataPath, scope: dict[str, Symbol], flow: Flow) -> None:
         if failure is None:
             return
-        if isinstance(failure, GotoFailure):
+        if failure.KEY == "goto":
             if failure.goto not in self.spec.states:
                 self.undefined(path + ("goto",), "GL0010", "state", failure.goto, self.spec.states)
             return
-        if isinstance(failure, Reprompt):
+        if failure.KEY == "reprompt":
             if not flow.asked:
                 self.err(path, "GL0029", "`reprompt` needs an `ask` before it in the same state")
             self.template(failure.message, path + ("message",), scope)
             if failure.then is not None:
-                then_key = "lose" if isinstance(failure.then, LoseFailure) else "abort"
-                self.reason(getattr(failure.then, then_key), path + ("then", then_key), scope)
+                self.reason(failure.then.reason, path + ("then", failure.then.KEY), scope)
             return
-        key = "lose" if isinstance(failure, LoseFailure) else "abort"
-        self.reason(getattr(failure, key), path + (key,), scope)
+        self.reason(failure.reason, path + (failure.KEY,), scope)
 
     def reason(self, text: str | None, path: DataPath, scope: dict[str, Symbol]) -> None:
         if text is not None:
