@@ -410,7 +410,7 @@ class _BlockWriter:
             value = self.evaluated("ok", op, op.cond)
             return None if value is None else (
                 value + f"        if not ok:\n            s.pc = {pc}\n            g._check_failed({ref(op)})\n"
-                "            return -2\n"
+                f"            return {RELOAD}\n"
                 f"        event = {{'type': 'check', 'expr': {op.text!r}, 'ok': True, 'line': {op.line!r}}}\n"
                 + self.emit())
         if kind is JumpUnlessOp:
@@ -430,7 +430,7 @@ class _BlockWriter:
             move, by = op.move, parser.move.by
             return (f"        result = {ref(parser)}.parse(s.last_reply.get({by!r}, ''))\n"
                     f"        if not result.ok:\n            s.pc = {pc}\n"
-                    f"            g._parse_failed({ref(op)}, result.error, {by!r})\n            return -2\n"
+                    f"            g._parse_failed({ref(op)}, result.error, {by!r})\n            return {RELOAD}\n"
                     f"        v = result.value\n        bindings[{move!r}] = env[{move!r}] = v\n"
                     "        if env.get('parse_error'):\n            g._bind('parse_error', '')\n"
                     "        counters = s.counters\n        n = counters['parsed'] + 1\n"
