@@ -137,3 +137,13 @@ def test_compiling_a_cached_game_does_not_load_the_parser(tmp_path):
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
     assert (first.stdout.strip(), second.stdout.strip()) == ("True", "False"), first.stderr + second.stderr
+
+
+def test_a_text_given_as_text_is_parsed_and_not_stored(cache):
+    from gamelang.lang.loader import load_spec, load_spec_text
+
+    text = (GAMES / "taboo" / "taboo.game").read_text(encoding="utf-8")
+    from_text = load_spec_text(text, "taboo.game")  # an editor's buffer, a test's text
+    assert not _entries(cache)
+    assert load_spec(GAMES / "taboo" / "taboo.game", "taboo.game").spec == from_text.spec
+    assert len(_entries(cache)) == 1

@@ -56,14 +56,18 @@ def load_spec(path: Path, display: str | None = None) -> LoadedSpec:
 
 
 def load_spec_text(text: str | bytes, display: str = "<text>.game", path: Path | None = None) -> LoadedSpec:
-    """Load a game from text (used by tests and tools); the suffix of ``display`` picks the front end."""
+    """Load a game from text (used by tests and tools); the suffix of ``display`` picks the front end.
+
+    The text is parsed, never looked up in the cache of parsed texts: such texts (an editor's
+    unsaved buffer at every keystroke, a test's) are seldom seen twice."""
     diags = Diagnostics()
     raw = text.encode("utf-8") if isinstance(text, str) else text
     source = decode_source(raw, display, diags)
-    return _load(path or Path(display), display, source, diags)
+    return _load(path or Path(display), display, source, diags, cached=False)
 
 
-def _load(path: Path, display: str, source: SourceFile | None, diags: Diagnostics) -> LoadedSpec:
+def _load(path: Path, display: str, source: SourceFile | None, diags: Diagnostics,
+          cached: bool = True) -> LoadedSpec:
     smap = SourceMap()
     if source is None:
         return LoadedSpec(path, display, None, None, smap, diags)
@@ -77,8 +81,12 @@ def _load(path: Path, display: str, source: SourceFile | None, diags: Diagnostic
             from .yaml_loader import parse_game_yaml  # ruamel is only needed for YAML games
 
             located = parse_game_yaml(source.text, display, diags)
-        else:
+        elif cached:
             located = parse_game_text(source.text, display, diags)
+        else:
+            from .parser import parse_game_text as parse
+
+            located = parse(source.text, display, diags)
         syntax_errors = len(diags.items) > before
         if located is None:
             return LoadedSpec(path, display, source, None, smap, diags, partial=True)
