@@ -230,7 +230,7 @@ _WORD = re.compile(r"\w+(?:[-']\w+)*", re.UNICODE)
 
 @lru_cache(maxsize=1)
 def _stemmer():
-    import snowballstemmer  # small, pure Python; loaded when a game first stems a word
+    import snowballstemmer  # loaded when a game first stems a word (its C back end, PyStemmer, when installed)
 
     return snowballstemmer.stemmer("english")
 
