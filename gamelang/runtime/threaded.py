@@ -1,6 +1,6 @@
 """Threaded code: the interpreter's instructions as Python functions, made once per machine.
 
-:meth:`GameEnv._advance <gamelang.runtime.episode.GameEnv._advance>` runs a state's instructions
+:meth:`GameEnv._run_on <gamelang.runtime.episode.GameEnv._run_on>` runs a state's instructions
 through a list of callables, one per op, ``code(env, state) -> next pc`` (or :data:`WAIT` /
 :data:`RELOAD`). :func:`threaded_code` makes them for a machine: a closure per op with the op's
 fields as its own variables (the ``_fast_*`` functions; an op without one runs through its
