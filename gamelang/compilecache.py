@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .lang.diagnostics import Diagnostic, SourcePos
-from .parsercache import cache_dir
+from .parsercache import cache_dir, keep_newest, write_atomically
 
 #: Bumped when the layout of an entry changes.
 FORMAT = "1"
@@ -262,25 +262,8 @@ def store(path: Path, display: str, variant: str, rec: Recording, diagnostics: l
                          "code": d.code, "message": d.message, "hint": d.hint} for d in diagnostics],
         "sources": {k: v for k, v in sources.items() if k in shown},
     }
-    tmp = entry_file.with_name(f".{entry_file.name}.{os.getpid()}.tmp")
-    try:
-        entry_file.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as fh:
-            json.dump(entry, fh)
-        os.replace(tmp, entry_file)
-    except Exception:  # read-only or full disk, a folder where the file should be, ...
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    text = json.dumps(entry).encode("utf-8", "surrogateescape")
+    if not write_atomically(entry_file, lambda fh: fh.write(text)):
         return False
-    _prune(entry_file.parent)
+    keep_newest(entry_file.parent, f"{PREFIX}*.json", KEEP)
     return True
-
-
-def _prune(folder: Path) -> None:
-    """Keep the newest :data:`KEEP` entries."""
-    try:
-        stored = sorted(folder.glob(f"{PREFIX}*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in stored[KEEP:]:
-            old.unlink()
-    except OSError:
-        pass

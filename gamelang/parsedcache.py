@@ -20,13 +20,12 @@ off. Entries are pickles, read only from the user's own cache folder (as the par
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from pathlib import Path
 from typing import Any
 
 from .lang.diagnostics import Diagnostics
-from .parsercache import cache_dir
+from .parsercache import cache_dir, keep_newest, write_atomically
 
 #: Bumped when the layout of an entry changes.
 FORMAT = "1"
@@ -77,30 +76,10 @@ def _load(entry: Path, key: str) -> tuple[Any, list] | None:
 
 
 def _store(entry: Path, key: str, value: tuple[Any, list]) -> None:
-    """Write ``value`` to ``entry`` atomically; a cache that cannot be written is not an error."""
-    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+    """Write ``value`` to ``entry`` (atomically; a cache that cannot be written is not an error)."""
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(key.encode("ascii") + b"\n" + data)
-        os.replace(tmp, entry)
-    except Exception:  # read-only or full disk, a folder where the file should be, a value that cannot be pickled
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+    except Exception:  # a value that cannot be pickled: not cached
         return
-    _prune(entry.parent)
-
-
-def _prune(folder: Path) -> None:
-    """Keep the newest :data:`KEEP` entries."""
-    try:
-        stored = list(folder.glob(f"{PREFIX}*.pickle"))
-        if len(stored) > KEEP:
-            stored.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-            for old in stored[KEEP:]:
-                old.unlink()
-    except OSError:
-        pass
+    if write_atomically(entry, lambda fh: fh.write(key.encode("ascii") + b"\n" + data)):
+        keep_newest(entry.parent, f"{PREFIX}*.pickle", KEEP)

@@ -20,7 +20,7 @@ import hashlib
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Callable
 
 #: Bumped when the layout of the cache file changes.
 FORMAT = "1"
@@ -38,6 +38,38 @@ def cache_dir() -> Path | None:
     if not os.path.isabs(base):  # the XDG spec: a relative value is ignored
         base = os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "gamelang"
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> bool:
+    """Write a cache file: ``write(fh)`` to a temporary name beside ``path``, then renamed into place,
+    so that no process ever reads half a file. A cache that cannot be written (a read-only or full
+    disk, a folder where the file should be, a value that cannot be written) is not an error:
+    False, and nothing is left behind. Shared by gamelang's caches."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except Exception:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        return False
+    return True
+
+
+def keep_newest(folder: Path, pattern: str, keep: int) -> None:
+    """Delete all but the ``keep`` most recently written files of ``folder`` matching ``pattern``."""
+    try:
+        stored = list(folder.glob(pattern))
+        if len(stored) > keep:
+            stored.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in stored[keep:]:
+                old.unlink()
+    except OSError:
+        pass
 
 
 def cache_key(grammar: str, options: dict[str, Any], postlex: object | None) -> str:
@@ -89,23 +121,10 @@ def _store(parser: Any, path: Path, key: str) -> None:
     """Write ``parser`` to ``path`` atomically; a cache that cannot be written is not an error."""
     from lark.lark import _LOAD_ALLOWED_OPTIONS
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(key.encode("ascii") + b"\n")
-            parser.save(fh, _LOAD_ALLOWED_OPTIONS)
-        os.replace(tmp, path)
-    except Exception:  # read-only or full disk, a folder where the file should be, ...
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        return
-    # tables of earlier grammars (other versions or checkouts may share the folder): keep the newest few
-    try:
-        stored = sorted(path.parent.glob(f"{PREFIX}*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in stored[KEEP:]:
-            old.unlink()
-    except OSError:
-        pass
+    def write(fh: BinaryIO) -> None:
+        fh.write(key.encode("ascii") + b"\n")
+        parser.save(fh, _LOAD_ALLOWED_OPTIONS)
+
+    if write_atomically(path, write):
+        # tables of earlier grammars (other versions or checkouts may share the folder): keep the newest few
+        keep_newest(path.parent, f"{PREFIX}*.pickle", KEEP)
