@@ -21,6 +21,7 @@ from typing import Any, Callable
 from ..instances import Instance
 from ..lang.builtins import counters as start_counters, episode_initial
 from ..lang.evaluate import fast_expressions
+from ..lang.expr import Lit
 from ..lang.functions import EvalError
 from ..lang.templates import CompiledTemplate, RenderError
 from ..machine import (
@@ -89,27 +90,29 @@ class GameEnv:
               players: dict[str, str] | None = None) -> Turn:
         """Start an episode of ``instance``; run until the first request (or the end)."""
         m = self.machine
-        roles = list(m.roles)
-        start, fresh, counters = self._episode_start()
+        start, fresh, counters, roles, inits, role_starts = self._episode_start()
+        bindings = start.copy()
+        for name in fresh:  # a new container for each episode (the built-in `paid`)
+            bindings[name] = list(start[name])
         s = self.state = EpisodeState.start(
             game=m.name, game_hash=m.content_hash, instance=instance, episode=episode, seed=seed,
-            players=dict(players or {}), current=m.start, started=time.time(),
-            counters=dict(counters),
-            histories={r: [] for r in roles}, pending={r: [] for r in roles}, asks=dict.fromkeys(roles, 0),
+            players=dict(players) if players else {}, current=m.start, started=time.time(),
+            counters=counters.copy(), histories={r: [] for r in roles}, pending={r: [] for r in roles},
+            asks=dict.fromkeys(roles, 0), bindings=bindings,
         )
-        s.bindings.update(start)
-        for name in fresh:  # a new container for each episode (the built-in `paid`)
-            s.bindings[name] = list(start[name])
-        self.env = {**instance.data, **m.consts, **s.bindings}
+        env = self.env = {**instance.data, **m.consts, **bindings}
         try:
-            for name, init in m.var_inits:
+            for name, init in inits:
                 try:
-                    value = init(self.env)
+                    value = init(env)
                 except Exception as err:  # noqa: BLE001 - _eval_failed gives the message (or lets the error through)
                     value = self._eval_failed(err, 0, f"the initial value of '{name}'")
-                self._bind(name, value)
-            for role in m.roles.values():
-                self._start_role(role)
+                bindings[name] = env[name] = value  # _bind, written out
+            for name, system, intro in role_starts:  # each role's system message and first message
+                if system is not None:
+                    s.histories[name].append({"role": "system", "content": self._render(system, 0, name)})
+                if intro is not None:
+                    s.pending[name].append(self._render(intro, 0, name))
         except GameRuntimeError as err:
             self._emit({"type": "error", "message": str(err)})
             self._finish("error", f"while starting the episode: {err}")
@@ -117,20 +120,36 @@ class GameEnv:
         event = {"type": "state", "to": s.current}
         if m.states[s.current].file is not None:
             event["file"] = m.states[s.current].file
-        self._emit(event)
+        s.events.append(event)  # _emit, written out
+        if self.on_event is not None:
+            self.on_event(event)
         return self._advance()
 
-    def _episode_start(self) -> tuple[dict[str, Any], tuple[str, ...], dict[str, int]]:
-        """What every episode of the machine starts with, made once per machine: the bindings
-        (moves unparsed, the built-in names), the names among them whose list each episode must
-        have a copy of, and the counters (gamelang/lang/builtins.py). Callers copy them."""
-        cached = self.machine.extras.get("episode_start")
-        if cached is None:
-            start = {n: None for n in self.machine.moves}
+    def _episode_start(self) -> tuple[dict[str, Any], tuple[str, ...], dict[str, int], tuple[str, ...],
+                                      list[tuple[str, Any]], tuple[tuple[str, Any, Any], ...]]:
+        """What every episode of the machine starts with, made once per machine (and again if the
+        parts it is made from are replaced): the bindings (moves unparsed, the built-in names, the
+        variables whose initial value is a literal, as far as they come first), the names among
+        them whose list each episode must have a copy of, the counters
+        (gamelang/lang/builtins.py), the roles, the variables' initial values left to evaluate,
+        in order, and each role's name, system and intro templates. Callers copy the containers."""
+        m = self.machine
+        cached = m.extras.get("episode_start")
+        if (cached is None or cached[0] is not m.moves or cached[1] is not m.var_inits
+                or cached[2] is not m.roles):
+            start = {n: None for n in m.moves}
             start.update(episode_initial())
             fresh = tuple(n for n, v in start.items() if isinstance(v, list))
-            cached = self.machine.extras["episode_start"] = (start, fresh, start_counters())
-        return cached
+            inits = list(m.var_inits)
+            # A literal's closure returns the same value (a number, a text, a truth value) in every
+            # episode: those that come before any other are bound once here, in the same order.
+            while inits and isinstance(getattr(inits[0][1], "expr", None), Lit):
+                name, init = inits.pop(0)
+                start[name] = init({})
+            role_starts = tuple((r.name, r.system, r.intro) for r in m.roles.values())
+            cached = m.extras["episode_start"] = (m.moves, m.var_inits, m.roles, (
+                start, fresh, start_counters(), tuple(m.roles), inits, role_starts))
+        return cached[3]
 
     def step(self, reply: "str | Completion") -> Turn:
         """Give the reply of the role that was asked; run until the next request or the end.
@@ -644,13 +663,6 @@ class GameEnv:
         self._end(limits.on_limit, reason)
 
     # ------------------------------------------------------------------ messages
-    def _start_role(self, role) -> None:
-        s = self.state
-        if role.system is not None:
-            s.histories[role.name].append({"role": "system", "content": self._render(role.system, 0, role.name)})
-        if role.intro is not None:
-            s.pending[role.name].append(self._render(role.intro, 0, role.name))
-
     def _flush(self, role: str) -> str | None:
         """Turn the role's pending messages into one user message (merged, blank-line separated)."""
         s = self.state

@@ -15,7 +15,7 @@ containers of the small mutable layer and shares everything that is never mutate
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any
 
 from ..instances import Instance
@@ -76,20 +76,36 @@ class EpisodeState:
     def start(cls, game: str, game_hash: str, instance: Instance, episode: int, seed: int,
               players: dict[str, str], current: str, started: float, counters: dict[str, int],
               histories: dict[str, list[dict[str, Any]]], pending: dict[str, list[str]],
-              asks: dict[str, int]) -> "EpisodeState":
+              asks: dict[str, int], bindings: dict[str, Any] | None = None) -> "EpisodeState":
         """The state a new episode starts with: what ``EpisodeState(game=game, ...)`` makes with
         these fields (the others their defaults), the same object, made without the dataclass's
         ``__init__`` (one per episode; tests/runtime/test_state_start.py keeps the two equal)."""
         state = object.__new__(cls)
-        state.__dict__.update({  # every field, in the order of the class
-            "game": game, "game_hash": game_hash, "instance": instance, "episode": episode, "seed": seed,
-            "branch": ROOT_BRANCH, "parent": None, "forked_at": None, "children": 0, "players": players,
-            "current": current, "pc": 0, "waiting_for": None, "done": False, "last_ask_pc": None,
-            "override_message": None, "reprompts_here": {}, "bindings": {}, "counters": counters,
-            "histories": histories, "pending": pending, "probing": {}, "last_reply": {}, "asks": asks,
-            "tokens": [], "rewards": [], "paid": [], "reward_since_step": 0.0, "events": [], "outcome": None,
-            "reason": None, "ended_by": None, "scores": None, "started": started, "ended": None,
-        })
+        # every field in the order of the class: a copy of the defaults that are never mutated
+        # (a dict copied whole is cheaper than one built key by key), then the given values and
+        # a new container for each field with a default factory
+        values = _START_VALUES.copy()
+        values["game"] = game
+        values["game_hash"] = game_hash
+        values["instance"] = instance
+        values["episode"] = episode
+        values["seed"] = seed
+        values["players"] = players
+        values["current"] = current
+        values["reprompts_here"] = {}
+        values["bindings"] = {} if bindings is None else bindings
+        values["counters"] = counters
+        values["histories"] = histories
+        values["pending"] = pending
+        values["probing"] = {}
+        values["last_reply"] = {}
+        values["asks"] = asks
+        values["tokens"] = []
+        values["rewards"] = []
+        values["paid"] = []
+        values["events"] = []
+        values["started"] = started
+        state.__dict__ = values
         return state
 
     @property
@@ -131,3 +147,7 @@ class EpisodeState:
 
 
 STATE_FIELDS = tuple(f.name for f in fields(EpisodeState))
+
+#: What :meth:`EpisodeState.start` copies: every field in order, with its default where that is a
+#: value (None where it is a factory's or where there is none: start sets each of those).
+_START_VALUES: dict[str, Any] = {f.name: None if f.default is MISSING else f.default for f in fields(EpisodeState)}
