@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from typing import Any, Callable
 
 from . import expr as ex
-from .functions import ALL_FUNCTIONS, MAX_ITEMS, MAX_TEXT, EvalError
+from .functions import ALL_FUNCTIONS, MAX_ITEMS, MAX_TEXT, ONE_ARGUMENT_CALLS, EvalError
 
 Env = dict[str, Any]
 Compiled = Callable[[Env], Any]
@@ -426,8 +426,13 @@ class ExpressionWriter:
         if kind is ex.RegexLit:
             return repr(e.inline())
         if kind is ex.Call and not (e.args and isinstance(e.args[-1], ex.KeyFunction)):
-            impl = self.ref(ALL_FUNCTIONS[e.func].impl)
-            return f"{impl}(" + ", ".join(self.expr(a, d) for a in e.args) + ")"
+            impl = ALL_FUNCTIONS[e.func].impl
+            same = ONE_ARGUMENT_CALLS.get(impl) if len(e.args) == 1 else None
+            if same is not None:  # `lower(x)` as `x.lower()`, `len(x)` as len's own call: one call fewer
+                how, what = same
+                arg = self.expr(e.args[0], d)
+                return f"({arg}).{what}()" if how == "method" else f"{self.ref(what)}({arg})"
+            return f"{self.ref(impl)}(" + ", ".join(self.expr(a, d) for a in e.args) + ")"
         if kind is ex.IfExpr:
             return f"({self.expr(e.then, d)} if {self.expr(e.cond, d)} else {self.expr(e.other, d)})"
         if kind is ex.ListLit:

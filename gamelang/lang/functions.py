@@ -311,6 +311,19 @@ def _strip_punct(s):
     return _strip_punctuation(s)
 
 
+#: The built-in functions of one argument that are exactly a method call on it (``lower(s)`` is
+#: ``s.lower()``: the same value, the same error) or a call of another function (``len``): the
+#: expressions written out as Python (evaluate.ExpressionWriter) make that call without the
+#: function's own. A function changed to do more must leave this table.
+ONE_ARGUMENT_CALLS: dict[Callable[..., Any], tuple[str, Any]] = {
+    _lower: ("method", "lower"),
+    _upper: ("method", "upper"),
+    _strip: ("method", "strip"),
+    _len: ("function", len),
+    _strip_punct: ("function", _strip_punctuation),
+}
+
+
 @builtin("stem", "str -> str", doc="The English Snowball stem of a word, in lower case.")
 def _stem_fn(s):
     return _stem(s.strip())
@@ -354,6 +367,9 @@ def _is_alpha(s):
 @builtin("is_digit", "str -> bool", doc="Whether the text is non-empty and made of digits only.")
 def _is_digit(s):
     return s.isdigit()
+
+
+ONE_ARGUMENT_CALLS.update({_is_alpha: ("method", "isalpha"), _is_digit: ("method", "isdigit")})
 
 
 @builtin("startswith", "str, str -> bool", doc="Whether a text starts with a prefix.")

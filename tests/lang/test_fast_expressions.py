@@ -74,3 +74,22 @@ def test_every_expression_of_the_shipped_games_is_written_out():
                     for op in state.ops]
         closures = [c for c in closures if callable(c)]
         assert closures and all(f is not c for c, f in zip(closures, fast_expressions(closures))), game
+
+
+def test_functions_written_as_their_call_give_what_the_functions_give():
+    # lower(x) is written as (x).lower(), len(x) as len's own call: the same values and the same
+    # errors as the functions, whatever the argument (types unchecked here); other arities keep the function
+    from gamelang.lang.functions import ALL_FUNCTIONS, ONE_ARGUMENT_CALLS
+
+    names = {fn.impl: name for name, fn in ALL_FUNCTIONS.items()}
+    assert {names[impl] for impl in ONE_ARGUMENT_CALLS} >= {"lower", "strip", "len", "is_alpha"}
+    envs = [{"a": "  Ab,C! ", "b": 3, "turn": [1, 2], "clue": {"text": "x"}, "x_1": {"k": None}},
+            {"a": "", "b": -1.5, "turn": "É.t", "clue": {"text": 7}, "x_1": {"k": "y"}}]
+    for impl in ONE_ARGUMENT_CALLS:
+        name = names[impl]
+        for arg in ["a", "b", "turn", "clue.text", "x_1.k", "5", "-5", "1.5", "'Q.'", "[1]", "a + a"]:
+            text = f"{name}({arg})"
+            fast = same(text, *envs)
+            assert fast is not compile_expr(parse_expression(text))  # written out, not left to the closure
+        same(f"{name}(a, a)", *envs)
+        same(f"{name}()", *envs)
