@@ -102,10 +102,11 @@ def group_reader(regex: Any, numbers: tuple[int, ...]) -> Callable[[str], list[s
 
 
 def _text_regex_parser(regex: Any, names: list[str], numbers: tuple[int, ...],
-                       failure: str) -> Callable[[str], ParseResult] | None:
+                       failure: str) -> tuple[Callable[[str], ParseResult], Callable[[str], Any]] | None:
     """What :meth:`MoveParser._parse_regex` does for a move whose fields are all text, in one
-    function (RE2's matcher called as :func:`group_reader` calls it); None where the RE2 wrapper
-    does not have the names :func:`group_reader` uses."""
+    function (RE2's matcher called as :func:`group_reader` calls it), and the same without the
+    :class:`ParseResult`: the record, or None where the reply does not match; None where the RE2
+    wrapper does not have the names :func:`group_reader` uses."""
     matcher = getattr(regex, "_regexp", None)
     if matcher is None or _RE2_UNANCHORED is None:
         return None
@@ -113,17 +114,22 @@ def _text_regex_parser(regex: Any, names: list[str], numbers: tuple[int, ...],
     spans = [f"s{i}, e{i} = spans[{int(n)}]\n    " for i, n in enumerate(numbers)]
     ascii_ = ", ".join(f"{name!r}: text[s{i}:e{i}] if s{i} >= 0 else ''" for i, name in enumerate(names))
     utf8 = ", ".join(f"{name!r}: data[s{i}:e{i}].decode('utf-8') if s{i} >= 0 else ''" for i, name in enumerate(names))
-    source = ("def parse(reply):\n"
-              "    text = reply.strip()\n    data = text.encode('utf-8')\n    size = len(data)\n"
-              "    spans = match(anchor, data, 0, size)\n"
-              "    if spans[0][0] < 0:\n        return ParseResult(False, None, failure)\n"
+    match = ("    text = reply.strip()\n    data = text.encode('utf-8')\n    size = len(data)\n"
+             "    spans = match(anchor, data, 0, size)\n")
+    source = ("def parse(reply):\n" + match
+              + "    if spans[0][0] < 0:\n        return ParseResult(False, None, failure)\n"
               f"    {''.join(spans)}if size == len(text):  # ASCII: byte and character offsets are the same\n"
               f"        return ParseResult(True, {{{ascii_}}})\n"
-              f"    return ParseResult(True, {{{utf8}}})\n")
+              f"    return ParseResult(True, {{{utf8}}})\n"
+              "def value(reply):\n" + match
+              + "    if spans[0][0] < 0:\n        return None\n"
+              f"    {''.join(spans)}if size == len(text):\n"
+              f"        return {{{ascii_}}}\n"
+              f"    return {{{utf8}}}\n")
     space = {"__builtins__": {"len": len}, "match": matcher.Match, "anchor": _RE2_UNANCHORED,
              "ParseResult": ParseResult, "failure": failure}
     exec(compile(source, "<move parser>", "exec"), space)  # noqa: S102 - group names as literals, numbers as ints
-    return space["parse"]
+    return space["parse"], space["value"]
 
 
 def move_type(move: Move, tools: dict[str, Tool] | None = None) -> Type:
@@ -190,8 +196,10 @@ class MoveParser:
             # (name, type) of each field, and whether it is text (kept as matched, no conversion)
             self.converted = tuple((n, t, t == STR) for n, t in self.record.fields)
             if move.each is None and all(is_text for _, _, is_text in self.converted):
-                self._parse_fast = _text_regex_parser(self.regex, self.groups, self.numbers,
-                                                      f"the reply does not match {self.describe()}")
+                made = _text_regex_parser(self.regex, self.groups, self.numbers,
+                                          f"the reply does not match {self.describe()}")
+                if made is not None:
+                    self._parse_fast, self.parse_value = made
         elif self.kind == "choice":
             self.options = {o.strip().lower(): (o, i) for i, o in enumerate(move.choice or [])}
         else:
@@ -209,6 +217,10 @@ class MoveParser:
 
     #: For a regex move whose fields are all text (most of them): the whole parse in one function.
     _parse_fast: Callable[[str], ParseResult] | None = None
+    #: For the same moves, the parse without its :class:`ParseResult`, for the interpreter's hot
+    #: path: the record :meth:`parse` would give, or None where it would give an error (which
+    #: :meth:`parse` then says).
+    parse_value: Callable[[str], dict[str, Any] | None] | None = None
 
     def parse(self, reply: str) -> ParseResult:
         """Parse one reply."""

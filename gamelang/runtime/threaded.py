@@ -151,14 +151,19 @@ def _fast_parse(op: ParseOp, pc: int, machine: Machine, exprs: dict[int, Any]) -
     if parser.kind == "tool":
         return _generic_op(op, pc, machine)
     move, by, after = op.move, parser.move.by, pc + 1
+    value_of = parser.parse_value
 
     def parse(env: GameEnv, s: EpisodeState) -> int:
-        result = parser.parse(s.last_reply.get(by, ""))
-        if not result.ok:
+        if value_of is not None:  # the record, or None: the error from parse (the rare path)
+            value = value_of(s.last_reply.get(by, ""))
+            result = parser.parse(s.last_reply.get(by, "")) if value is None else None
+        else:
+            result = parser.parse(s.last_reply.get(by, ""))
+            value = result.value if result.ok else None
+        if result is not None and not result.ok:
             s.pc = pc
             env._parse_failed(op, result.error, by)
             return RELOAD
-        value = result.value
         names, bindings = env.env, s.bindings
         bindings[move] = names[move] = value
         if names.get("parse_error"):
@@ -428,10 +433,17 @@ class _BlockWriter:
             if parser.kind == "tool":
                 return None
             move, by = op.move, parser.move.by
-            return (f"        result = {ref(parser)}.parse(s.last_reply.get({by!r}, ''))\n"
-                    f"        if not result.ok:\n            s.pc = {pc}\n"
-                    f"            g._parse_failed({ref(op)}, result.error, {by!r})\n            return {RELOAD}\n"
-                    f"        v = result.value\n        bindings[{move!r}] = env[{move!r}] = v\n"
+            if parser.parse_value is not None:  # the record, or None: the error from parse (the rare path)
+                parsed = (f"        v = {ref(parser.parse_value)}(s.last_reply.get({by!r}, ''))\n"
+                          f"        if v is None:\n            s.pc = {pc}\n"
+                          f"            result = {ref(parser)}.parse(s.last_reply.get({by!r}, ''))\n"
+                          f"            g._parse_failed({ref(op)}, result.error, {by!r})\n            return {RELOAD}\n")
+            else:
+                parsed = (f"        result = {ref(parser)}.parse(s.last_reply.get({by!r}, ''))\n"
+                          f"        if not result.ok:\n            s.pc = {pc}\n"
+                          f"            g._parse_failed({ref(op)}, result.error, {by!r})\n            return {RELOAD}\n"
+                          "        v = result.value\n")
+            return (parsed + f"        bindings[{move!r}] = env[{move!r}] = v\n"
                     "        if env.get('parse_error'):\n            g._bind('parse_error', '')\n"
                     "        counters = s.counters\n        n = counters['parsed'] + 1\n"
                     "        counters['parsed'] = bindings['parsed'] = env['parsed'] = n\n"
