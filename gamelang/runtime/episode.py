@@ -743,42 +743,48 @@ class GameEnv:
         s.outcome, s.reason = outcome, reason
         s.ended = time.time()
         if outcome == "error":
-            s.scores = self._counter_scores({"main": None, "reward": None, "metrics": {}})
+            s.scores = self._counter_scores(None, None, {})
             return
         try:
-            s.scores = self._counter_scores(self._score())
+            s.scores = self._counter_scores(*self._score())
         except GameRuntimeError as err:
             s.outcome, s.reason = "error", f"scoring failed: {err} (the game ended: {outcome})"
-            s.scores = self._counter_scores({"main": None, "reward": None, "metrics": {}})
+            s.scores = self._counter_scores(None, None, {})
 
     def _scoring(self) -> tuple[Any, Any, list[tuple[str, Any]]]:
         """The score's main, reward and metric expressions, each as one function (made once per machine)."""
         m = self.machine
         cached = m.extras.get("scoring")
-        if cached is None or cached[0] != (m.score_main, m.score_reward, m.metrics):
+        if (cached is None or cached[0] is not m.score_main or cached[1] is not m.score_reward
+                or cached[2] is not m.metrics):
             closures = [c for c in (m.score_main, m.score_reward, *(fn for _, fn in m.metrics)) if c is not None]
             fast = {id(c): f for c, f in zip(closures, fast_expressions(closures))}
             made = (fast.get(id(m.score_main), m.score_main), fast.get(id(m.score_reward), m.score_reward),
                     [(name, fast.get(id(fn), fn)) for name, fn in m.metrics])
-            cached = m.extras["scoring"] = ((m.score_main, m.score_reward, m.metrics), made)
-        return cached[1]
+            cached = m.extras["scoring"] = (m.score_main, m.score_reward, m.metrics, made)
+        return cached[3]
 
-    def _score(self) -> dict[str, Any]:
-        m = self.machine
+    def _score(self) -> tuple[float | None, float, dict[str, Any]]:
+        """The episode's main score, reward and metrics (the score block, or the defaults)."""
         score_main, score_reward, metric_fns = self._scoring()
         outcome = self.state.outcome
         env = {**self.env, "won": outcome == "win", "lost": outcome == "lose", "aborted": outcome == "abort",
                "outcome": outcome}
         main: float | None = None
         if outcome != "abort":
-            where = m.score_sources.get("main", (0, "score main"))
-            main = (float(self._eval(score_main, *where, env)) if score_main
-                    else (100.0 if outcome == "win" else 0.0))
+            if score_main:
+                try:  # _eval, written out
+                    value = score_main(env)
+                except Exception as err:  # noqa: BLE001 - _eval_failed gives the message (or lets the error through)
+                    value = self._eval_failed(err, *self.machine.score_sources.get("main", (0, "score main")))
+                main = float(value)
+            else:
+                main = 100.0 if outcome == "win" else 0.0
         env["main"] = main if main is not None else 0.0
         if outcome == "abort":
             reward = 0.0
         elif score_reward is not None:
-            reward = float(self._eval(score_reward, *m.score_sources.get("reward", (0, "score reward")), env))
+            reward = float(self._eval(score_reward, *self.machine.score_sources.get("reward", (0, "score reward")), env))
         else:
             reward = (main or 0.0) / 100.0
         metrics: dict[str, Any] = {}
@@ -787,11 +793,12 @@ class GameEnv:
                 metrics[name] = fn(env)
             except (EvalError, TypeError, KeyError, IndexError, ValueError, ArithmeticError):
                 metrics[name] = None  # e.g. a metric of a move that was never parsed
-        return {"main": main, "reward": reward, "metrics": metrics}
+        return main, reward, metrics
 
-    def _counter_scores(self, scores: dict[str, Any]) -> dict[str, Any]:
+    def _counter_scores(self, main: float | None, reward: float | None, metrics: dict[str, Any]) -> dict[str, Any]:
+        """The scores of the record: main, reward, metrics, the counters and the partial rewards."""
         s = self.state
-        return {**scores, **s.counters, "partial_rewards": list(s.rewards)}
+        return {"main": main, "reward": reward, "metrics": metrics, **s.counters, "partial_rewards": list(s.rewards)}
 
     # ------------------------------------------------------------------ output
     def _emit(self, event: dict[str, Any]) -> None:
