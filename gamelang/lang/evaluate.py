@@ -65,6 +65,11 @@ def _checked_int(v: Any) -> Any:
 
 
 def _add(a: Any, b: Any) -> Any:
+    if type(a) is int and type(b) is int:  # the common case (a counter), _checked_int written out
+        v = a + b
+        if -MAX_INT < v < MAX_INT:
+            return v
+        raise EvalError("number too large")
     if isinstance(a, str):
         if len(a) + len(b) > MAX_TEXT:
             raise EvalError(f"text would be longer than {MAX_TEXT:,} characters")

@@ -93,3 +93,15 @@ def test_functions_written_as_their_call_give_what_the_functions_give():
             assert fast is not compile_expr(parse_expression(text))  # written out, not left to the closure
         same(f"{name}(a, a)", *envs)
         same(f"{name}()", *envs)
+
+
+def test_adding_whole_numbers_is_checked_at_the_bounds():
+    # _add's path for two ints gives what the checked addition gives (a value, or "number too large")
+    from gamelang.lang.evaluate import MAX_INT, _add, _checked_int
+
+    edge = [0, 1, -1, 2, MAX_INT - 2, MAX_INT - 1, -MAX_INT + 1, -MAX_INT + 2, 2**62, -(2**62), True, 1.5]
+    for a in edge:
+        for b in edge:
+            assert outcome(lambda env: _add(a, b), {}) == outcome(lambda env: _checked_int(a + b), {}), (a, b)
+    assert outcome(lambda env: _add(MAX_INT - 1, 1), {}) == ("error", "EvalError", "number too large")
+    assert _add(MAX_INT - 2, 1) == MAX_INT - 1
