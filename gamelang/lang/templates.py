@@ -487,6 +487,15 @@ class CompiledTemplate:
                                                                               None)
         return made
 
+    def renderer(self) -> Callable[[dict[str, Any]], str | None] | None:
+        """The fast renderer :meth:`render` tries first (made now, as :meth:`render` makes it on
+        first use): a function of the context giving the text, or None where :meth:`render` must
+        decide (it then gives the same text or the error); None where there is no fast renderer."""
+        fast = self.fast
+        if type(fast) is nodes.Template:
+            fast = self.fast = _fast_renderer(fast)
+        return fast or None
+
     def render(self, context: dict[str, Any]) -> str:
         """Render with a fresh budget; raise :class:`RenderError` on any failure."""
         fast = self.fast

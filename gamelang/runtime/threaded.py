@@ -381,6 +381,25 @@ class _BlockWriter:
                 f"    at = {start}\n    try:\n" + "".join(lines)
                 + "    except BaseException:\n        s.pc = at  # the op that failed\n        raise\n"), written_out
 
+    def renderer(self, template: Any) -> str:
+        """The name, in the blocks' namespace, of a function of the names that renders ``template``
+        as its first choice: the text, or None where :meth:`CompiledTemplate.render` must decide.
+
+        That is the template's fast renderer, called without ``render``'s own call. It is made
+        where ``render`` would make it, on the first rendering (making it for every template of a
+        machine up front would cost ms at start-up): the name is first bound to a function that
+        makes it and rebinds the name."""
+        space = self.w.space
+        name = self.w.ref(None)
+
+        def first_use(context: dict[str, Any]) -> str | None:
+            made = template.renderer()
+            space[name] = made if made is not None else template.render
+            return space[name](context)
+
+        space[name] = first_use
+        return name
+
     def emit(self) -> str:
         return ("        events.append(event)\n"
                 "        if g.on_event is not None:\n            g.on_event(event)\n")
@@ -424,7 +443,9 @@ class _BlockWriter:
         if kind is JumpOp:
             return f"        return {op.target}\n"
         if kind is TellOp and op.message is not None:
-            return (f"        try:\n            text = {ref(op.message)}.render(env)\n"
+            return (f"        try:\n            text = {self.renderer(op.message)}(env)\n"
+                    f"            if text is None:  # the fast renderer gave up: render decides\n"
+                    f"                text = {ref(op.message)}.render(env)\n"
                     f"        except RenderError as err:\n            raise render_error(err, {op.line!r}) from None\n"
                     f"        s.pending[{op.role!r}].append(text)\n"
                     f"        event = {{'type': 'tell', 'role': {op.role!r}, 'text': text}}\n" + self.emit())

@@ -101,6 +101,8 @@ limits {{ requests 4 }}
     "set n = 100 // (guess.n - 2)", "check 100 % (guess.n - 2) == 0 else lose", "if 1 / (guess.n - 2) > 0 end win",
     "set n = len(words[guess.n])", "check guess.n != 5 else reprompt 1 \"not 5\"", "if guess.n == 7 goto play",
     "tell p \"{{ words[guess.n] }}\"",
+    # a template without a fast renderer (templatefast does not write `set` of several names): render's Jinja
+    "tell p \"{% set a, b = n, 2 %}{{ a + b }}\"",
 ])
 def test_errors_and_failures_inside_a_block(tmp_path, stmt):
     from tests.conftest import compile_text
