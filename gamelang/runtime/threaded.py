@@ -120,9 +120,8 @@ def _fast_ask(op: AskOp, pc: int, machine: Machine, exprs: dict[int, Any]) -> Op
             s.pending[role] = []
             if len(pending) == 1:  # one message: itself, unless it is empty
                 new = pending[0] or None
-            else:
-                parts = [p for p in pending if p]
-                new = "\n\n".join(parts) if parts else None
+            else:  # the non-empty ones joined (filter, not a comprehension: that is a call of its own)
+                new = "\n\n".join(filter(None, pending)) or None
             if new is not None:
                 # messages are replaced, never changed in place: forks share them
                 if history and history[-1]["role"] == "user":  # never two user messages in a row
