@@ -12,8 +12,11 @@ here).
 
 A second set of passes, with the parts timed, says where a turn's time goes: rendering the game's
 templates, parsing replies (RE2's matcher, about 1.5-2 us a reply, within it), the rest (the
-interpreter's own bookkeeping, expressions, events). Timing the parts adds a little to each, so the shares are
-approximate; the headline figures come from the passes without it.
+interpreter's own bookkeeping, expressions, events). They play a machine compiled again for them,
+whose parsers and templates are wrapped before its blocks are written: the blocks call a move's
+``parse_value`` and a template's fast renderer themselves, not ``parse`` and ``render``. Timing
+the parts adds a little to each, so the shares are approximate; the headline figures come from
+the passes without it.
 
     python bench/interpreter.py [--game taboo --game wordle] [--repeat 20] [--no-breakdown]
 """
@@ -89,7 +92,17 @@ def measure(game: str, repeat: int, breakdown: bool = True) -> None:
           f"(best {1e6 * min(cpu) / turns:.1f}); "
           f"{1e6 * median / turns / TEXTARENA_US:.2f}x TextArena's {TEXTARENA_US:g} us/step (target <= 1)")
     if breakdown:
-        parts = timed_parts(one_pass, max(1, repeat // 2), machine)
+        timed_machine = compile_file(resolve_game(game)).machine  # its blocks are not written yet
+        timed_env = GameEnv(timed_machine)
+
+        def timed_pass() -> None:
+            for inst in instances:
+                replies = iter(scripts[(inst.experiment, inst.id)])
+                turn = timed_env.reset(inst)
+                while not turn.done:
+                    turn = timed_env.step(next(replies))
+
+        parts = timed_parts(timed_pass, max(1, repeat // 2), timed_machine)
         # the rest: the best pass without the timing, less the parts (the interpreter's own work)
         parts["total"] = min(cpu)
         parts["interpreter (the rest)"] = max(0.0, min(cpu) - parts["templates"] - parts["reply parsing"])
@@ -103,14 +116,20 @@ def measure(game: str, repeat: int, breakdown: bool = True) -> None:
 
 def timed_parts(one_pass, repeat: int, machine) -> dict[str, float]:
     """Seconds per pass spent rendering templates, parsing replies and in the rest, with the parts'
-    entry points wrapped for the duration (then put back). What the timing itself adds inside a
-    part (measured on an empty function) is taken off each call."""
+    entry points wrapped for the duration (then put back): ``render`` and ``renderer`` of the
+    templates, ``parse`` and ``parse_value`` of ``machine``'s moves, which ``one_pass`` plays
+    with blocks not yet written (they take the wrapped functions). What the timing itself adds
+    inside a part (measured on an empty function) is taken off each call."""
     spent: Counter[str] = Counter()
     calls: Counter[str] = Counter()
     clock = time.process_time  # CPU time: moves least on a busy machine
-    names = {"render": "templates", "parse": "reply parsing"}
+    names = {"render": "templates", "renderer": "templates", "parse": "reply parsing",
+             "parse_value": "reply parsing"}
     saved = [(owner, attr, getattr(owner, attr)) for owner, attr in
-             [(templates.CompiledTemplate, "render"), (MoveParser, "parse")]]
+             [(templates.CompiledTemplate, "render"), (templates.CompiledTemplate, "renderer"),
+              (MoveParser, "parse")]]
+    saved += [(parser, "parse_value", parser.parse_value) for parser in machine.moves.values()
+              if parser.parse_value is not None]
 
     def timed(fn, name):
         def wrapper(*args, **kwargs):
@@ -126,8 +145,14 @@ def timed_parts(one_pass, repeat: int, machine) -> dict[str, float]:
     for _ in range(10_000):
         empty()
     inside = spent.pop("empty") / calls.pop("empty")  # the timing's own share of a timed call
+    def timed_renderer(renderer):  # the fast renderer it makes is what the blocks call
+        def wrapper(template):
+            made = renderer(template)
+            return timed(made, "templates") if made is not None else None
+        return wrapper
+
     for owner, attr, fn in saved:
-        setattr(owner, attr, timed(fn, names[attr]))
+        setattr(owner, attr, timed_renderer(fn) if attr == "renderer" else timed(fn, names[attr]))
     try:
         best: dict[str, float] | None = None
         for _ in range(repeat):
