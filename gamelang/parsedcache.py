@@ -10,6 +10,13 @@ gave, under a hash of the text, the name it is shown under (diagnostics carry it
 toolchain (gamelang's own files, the installed distributions, Python: gamelang.compilecache).
 A text parses to the same result every time: the parser reads nothing but the text.
 
+A text that declares no imports and parsed and validated without any diagnostic is also stored
+validated: its :class:`~gamelang.lang.spec.GameSpec` and source map (validation reads nothing but
+the located data, which the text alone decides; a game with imports depends on other files too,
+and is validated every time). A command that finds it skips validation, so the spec's models need
+not build their validators at all (they are built on first use: ``defer_build``), about a tenth of
+a warm `gamelang run taboo`.
+
 As with the parser tables, the cache can only make a command faster, never wrong or failing: a
 missing, unreadable, truncated or corrupt entry, or one stored under another key, is ignored
 and the text parsed; a folder that cannot be written is left alone; entries are written under a
@@ -30,6 +37,8 @@ from .parsercache import cache_dir, keep_newest, write_atomically
 #: Bumped when the layout of an entry changes.
 FORMAT = "1"
 PREFIX = "parsed-"
+#: The entries of validated specs (the same key, another file).
+SPEC_PREFIX = "spec-"
 #: How many parsed texts are kept (a few KB each).
 KEEP = 512
 
@@ -40,12 +49,10 @@ def parse_game_text(text: str, path: str, diags: Diagnostics) -> dict | None:
     folder = cache_dir()
     if folder is None:
         return _parse(text, path, diags)
-    from .compilecache import toolchain
-
-    key = hashlib.sha256("\0".join((FORMAT, toolchain(), path, text)).encode("utf-8", "surrogatepass")).hexdigest()
+    key = _key(text, path)
     entry = folder / f"{PREFIX}{key[:40]}.pickle"
     stored = _load(entry, key)
-    if stored is not None:
+    if stored is not None and (stored[0] is None or isinstance(stored[0], dict)) and isinstance(stored[1], list):
         located, found = stored
         diags.items.extend(found)
         return located
@@ -55,31 +62,57 @@ def parse_game_text(text: str, path: str, diags: Diagnostics) -> dict | None:
     return located
 
 
+def validated_spec(text: str, path: str) -> tuple[Any, Any] | None:
+    """The (spec, source map) ``text`` shown as ``path`` validated into, cleanly, in an earlier
+    process (:func:`store_validated_spec`); None when there is none. The caller checks their types."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    key = _key(text, path)
+    stored = _load(folder / f"{SPEC_PREFIX}{key[:40]}.pickle", key)
+    return stored if stored is not None and len(stored) == 2 else None
+
+
+def store_validated_spec(text: str, path: str, spec: Any, smap: Any) -> None:
+    """Keep what ``text`` (no imports, no diagnostic at all) validated into, for later processes."""
+    folder = cache_dir()
+    if folder is not None:
+        key = _key(text, path)
+        _store(folder / f"{SPEC_PREFIX}{key[:40]}.pickle", key, (spec, smap))
+
+
+def _key(text: str, path: str) -> str:
+    from .compilecache import toolchain
+
+    return hashlib.sha256("\0".join((FORMAT, toolchain(), path, text)).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _parse(text: str, path: str, diags: Diagnostics) -> dict | None:
     from .lang.parser import parse_game_text as parse
 
     return parse(text, path, diags)
 
 
-def _load(entry: Path, key: str) -> tuple[Any, list] | None:
-    """The (located data, diagnostics) stored in ``entry`` under ``key``; None if there are none."""
+def _load(entry: Path, key: str) -> tuple | None:
+    """The tuple stored in ``entry`` under ``key``; None if there is none."""
     try:
         with open(entry, "rb") as fh:
             if fh.readline().rstrip(b"\n") != key.encode("ascii"):
                 return None
-            located, found = pickle.load(fh)
-        if (located is None or isinstance(located, dict)) and isinstance(found, list):
-            return located, found
+            stored = pickle.load(fh)
+        if type(stored) is tuple:
+            return stored
     except Exception:  # missing, unreadable, truncated, corrupt, from another layout: parse instead
         pass
     return None
 
 
-def _store(entry: Path, key: str, value: tuple[Any, list]) -> None:
+def _store(entry: Path, key: str, value: tuple) -> None:
     """Write ``value`` to ``entry`` (atomically; a cache that cannot be written is not an error)."""
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # a value that cannot be pickled: not cached
         return
     if write_atomically(entry, lambda fh: fh.write(key.encode("ascii") + b"\n" + data)):
-        keep_newest(entry.parent, f"{PREFIX}*.pickle", KEEP)
+        prefix = entry.name.split("-", 1)[0]
+        keep_newest(entry.parent, f"{prefix}-*.pickle", KEEP)

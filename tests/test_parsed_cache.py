@@ -147,3 +147,88 @@ def test_a_text_given_as_text_is_parsed_and_not_stored(cache):
     assert not _entries(cache)
     assert load_spec(GAMES / "taboo" / "taboo.game", "taboo.game").spec == from_text.spec
     assert len(_entries(cache)) == 1
+
+
+# ------------------------------------------------------------------ validated specs
+
+def _spec_entries(folder):
+    return sorted(folder.glob(f"{parsedcache.SPEC_PREFIX}*.pickle"))
+
+
+@pytest.mark.parametrize("path", sorted(GAMES.glob("*/*.game")), ids=lambda p: p.name)
+def test_a_spec_from_the_cache_is_the_validated_spec(cache, path, monkeypatch):
+    from gamelang.lang import loader
+
+    first = loader.load_spec(path, str(path))
+    stored = _spec_entries(cache)
+    if first.imports or first.diags.items or first.partial:  # made from more than its text, or not clean
+        assert not stored
+        return
+    assert len(stored) == 1
+
+    def no_validation(*args, **kwargs):
+        raise AssertionError("a stored spec is not validated again")
+
+    monkeypatch.setattr(loader, "validate_located", no_validation)
+    monkeypatch.setattr(loader, "parse_game_text", no_validation)
+    second = loader.load_spec(path, str(path))
+    assert second.spec == first.spec and second.spec is not first.spec
+    assert (second.smap.values, second.smap.keys, second.smap.texts, second.smap.files) == \
+        (first.smap.values, first.smap.keys, first.smap.texts, first.smap.files)
+    assert (second.partial, second.imports, second.diags.items) == (False, {}, [])
+
+
+def test_a_game_with_imports_or_diagnostics_is_validated_every_time(cache):
+    from gamelang.lang.loader import load_spec
+
+    load_spec(GAMES / "wordle" / "wordle.game")  # imports wordle.gamelib
+    assert not _spec_entries(cache)
+    warned = GAMES.parent / "tests" / "_warned.game"
+    text = (GAMES / "taboo" / "taboo.game").read_text(encoding="utf-8") + "\nvar never_used: int = 0\n"
+    try:
+        warned.write_text(text, encoding="utf-8")
+        loaded = load_spec(warned)
+    finally:
+        warned.unlink()
+    # an unused variable is a warning of the checker, not of loading: the spec is stored
+    assert not loaded.diags.items and len(_spec_entries(cache)) == 1
+
+
+def test_a_spec_entry_with_a_broken_text_is_not_made(cache):
+    from gamelang.lang.loader import load_spec_text, _load
+    from gamelang.lang.source import decode_source
+
+    diags = Diagnostics()
+    source = decode_source(BROKEN.encode(), "broken.game", diags)
+    loaded = _load(GAMES / "broken.game", "broken.game", source, diags)
+    assert loaded.diags.items and not _spec_entries(cache)
+    assert load_spec_text(BROKEN, "broken.game").diags.items == loaded.diags.items
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "other key", "wrong types", "empty"])
+def test_a_damaged_spec_entry_is_validated_again_and_rewritten(cache, damage):
+    from gamelang.lang.loader import load_spec
+
+    path = GAMES / "taboo" / "taboo.game"
+    expected = load_spec(path).spec
+    (entry,) = _spec_entries(cache)
+    data = entry.read_bytes()
+    key, _, body = data.partition(b"\n")
+    entry.write_bytes({"truncate": data[: len(data) // 2], "garbage": key + b"\n" + os.urandom(64),
+                       "other key": b"0" * len(key) + b"\n" + body,
+                       "wrong types": key + b"\n" + pickle.dumps(({"game": "x"}, None)), "empty": b""}[damage])
+    assert load_spec(path).spec == expected
+    rewritten_key, _, rewritten = entry.read_bytes().partition(b"\n")
+    assert rewritten_key == key and pickle.loads(rewritten)[0] == expected  # rewritten
+
+
+def test_running_a_cached_game_builds_no_spec_validator(tmp_path):
+    """The point of the stored specs: a warm process compiles taboo without building the spec
+    models' validators (pydantic's defer_build), which is most of what importing them cost."""
+    code = ("from gamelang.compiler import compile_file\nfrom gamelang.registry import resolve_game\n"
+            "from gamelang.lang.spec import GameSpec\nassert compile_file(resolve_game('taboo')).ok\n"
+            "print(GameSpec.__pydantic_complete__)")
+    env = {**os.environ, "GAMELANG_CACHE_DIR": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert (first.stdout.strip(), second.stdout.strip()) == ("True", "False"), first.stderr + second.stderr

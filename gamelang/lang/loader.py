@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..parsedcache import parse_game_text  # the parser's result, from the cache when it holds it
+from ..parsedcache import store_validated_spec, validated_spec
 from .diagnostics import Diagnostics, LangSyntaxError, SourcePos, did_you_mean
 from .imports import ImportedFile, resolve_imports
 from .source import Located, SourceFile, SourceMap, decode_source, flatten, read_source
@@ -82,6 +83,9 @@ def _load(path: Path, display: str, source: SourceFile | None, diags: Diagnostic
 
             located = parse_game_yaml(source.text, display, diags)
         elif cached:
+            stored = validated_spec(source.text, display)
+            if stored is not None and isinstance(stored[0], GameSpec) and isinstance(stored[1], SourceMap):
+                return LoadedSpec(path, display, source, stored[0], stored[1], diags)  # as validated before
             located = parse_game_text(source.text, display, diags)
         else:
             from .parser import parse_game_text as parse
@@ -93,6 +97,10 @@ def _load(path: Path, display: str, source: SourceFile | None, diags: Diagnostic
         imports, broken = resolve_imports(located, path, display, diags)
         spec, smap, pruned = validate_located(located, display, diags)
         pruned = pruned or broken
+        if (cached and not is_yaml(Path(display)) and spec is not None and not imports and not pruned
+                and len(diags.items) == before):
+            # clean, and made from this text alone: later processes may take it as it is
+            store_validated_spec(source.text, display, spec, smap)
     except RecursionError:
         # the parser refuses deep nesting itself (GL0040 at its place); this is the net under
         # what it cannot see, such as YAML mappings nested hundreds deep

@@ -69,9 +69,14 @@ Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
 class Model(BaseModel):
-    """Base of spec models: unknown keys are errors, and the YAML keys are the aliases."""
+    """Base of spec models: unknown keys are errors, and the YAML keys are the aliases.
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    Validators are built on first use (``defer_build``): building them for every model costs
+    tens of milliseconds, and a command whose games were validated in an earlier process reads
+    them validated from the cache (gamelang/parsedcache.py) and never validates.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 # ------------------------------------------------------------------ templates
@@ -446,8 +451,9 @@ def _statement_kind(value: Any) -> str | None:
     return _KEY_OF_MODEL.get(type(value))
 
 
-If.model_rebuild()
-ForEach.model_rebuild()
+# `If` and `ForEach` hold statements, named before `Statement` was defined: pydantic resolves the
+# name from this module when it first builds their validators (defer_build: on first use, which
+# a command whose game was validated in an earlier process never reaches; parsedcache.py).
 
 
 class Score(Model):
