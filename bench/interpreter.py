@@ -29,6 +29,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -68,15 +69,17 @@ def measure(game: str, repeat: int, breakdown: bool = True) -> None:
                for r in records}
     turns = sum(len(v) for v in scripts.values())
 
-    env = GameEnv(machine)
+    def replay(env: GameEnv) -> Callable[[], None]:
+        """One pass: every episode replayed into ``env`` (reset, then a step per recorded reply)."""
+        def one_pass() -> None:
+            for inst in instances:
+                replies = iter(scripts[(inst.experiment, inst.id)])
+                turn = env.reset(inst)
+                while not turn.done:
+                    turn = env.step(next(replies))
+        return one_pass
 
-    def one_pass() -> None:
-        for inst in instances:
-            replies = iter(scripts[(inst.experiment, inst.id)])
-            turn = env.reset(inst)
-            while not turn.done:
-                turn = env.step(next(replies))
-
+    one_pass = replay(GameEnv(machine))
     timings, cpu = [], []
     for _ in range(repeat):
         t0, c0 = time.perf_counter(), time.process_time()
@@ -93,16 +96,7 @@ def measure(game: str, repeat: int, breakdown: bool = True) -> None:
           f"{1e6 * median / turns / TEXTARENA_US:.2f}x TextArena's {TEXTARENA_US:g} us/step (target <= 1)")
     if breakdown:
         timed_machine = compile_file(resolve_game(game)).machine  # its blocks are not written yet
-        timed_env = GameEnv(timed_machine)
-
-        def timed_pass() -> None:
-            for inst in instances:
-                replies = iter(scripts[(inst.experiment, inst.id)])
-                turn = timed_env.reset(inst)
-                while not turn.done:
-                    turn = timed_env.step(next(replies))
-
-        parts = timed_parts(timed_pass, max(1, repeat // 2), timed_machine)
+        parts = timed_parts(replay(GameEnv(timed_machine)), max(1, repeat // 2), timed_machine)
         # the rest: the best pass without the timing, less the parts (the interpreter's own work)
         parts["total"] = min(cpu)
         parts["interpreter (the rest)"] = max(0.0, min(cpu) - parts["templates"] - parts["reply parsing"])
