@@ -9,12 +9,18 @@ played by the rollout engine and the scripted players with their records built b
 (what the scheduler and players add to the interpreter), and the share of the run that goes to
 encoding the records as JSON lines (`encode_record`, the same records).
 
+Then the default policy's runs are played again with their parts timed inside them (approximate:
+the timing adds a little to each part): planning (reading and checking the instances), opening the
+folder (and writing `run.json`), encoding the records, writing them, closing (the final `fsync`
+and `run.json` again), and the rest (the engine, the players and the interpreter).
+
     python bench/writepath.py [--game taboo] [--repeat 7]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import statistics
 import subprocess
@@ -31,6 +37,7 @@ from gamelang.instances import load_instances  # noqa: E402
 from gamelang.registry import resolve_game  # noqa: E402
 from gamelang.runtime.episode import GameEnv  # noqa: E402
 from gamelang.runtime.rollout import Assignment, RolloutEngine  # noqa: E402
+from gamelang.runtime import run as run_module, runfolder  # noqa: E402
 from gamelang.runtime.run import RunSettings, execute, plan  # noqa: E402
 from gamelang.runtime.runfolder import SyncPolicy, encode_record, read_run  # noqa: E402
 
@@ -120,10 +127,54 @@ def main() -> None:
         c = 1000 * statistics.median(cpu[name]) / turns
         label = labels.get(name, f"run folder written, --fsync {name}")
         print(f"{label:<38} {w:>12.4f} {c:>12.4f} {unit / w:>15.0f}")
+    parts = timed_parts(machine, args.repeat)
+    print("inside a run (--fsync group, wall, medians): " + ", ".join(
+        f"{name} {1e6 * seconds / turns:.1f} us" for name, seconds in parts.items()) + " a turn")
     best = 1000 * statistics.median(wall["group"]) / turns
     print(f"target: <= {TARGET_MS} ms/turn with the folder written (default --fsync group: {best:.4f}, "
           f"{best / TARGET_MS:.1f}x the target); clemcore logs at {CLEMCORE_MS} ms/turn (issue 14): "
           f"ratio {best / CLEMCORE_MS:.3f}")
+
+
+def timed_parts(machine, repeat: int) -> dict[str, float]:
+    """Seconds per run (medians) of the parts of a run with the default policy, each timed by
+    wrapping its entry point for the duration: planning, opening the folder, encoding, writing,
+    closing, and the rest of the run."""
+    spent: dict[str, float] = {}
+    clock = time.perf_counter
+
+    def timed(fn, name):
+        def wrapper(*args, **kwargs):
+            t0 = clock()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + clock() - t0
+        return wrapper
+
+    places = [(run_module, "plan", "planning"), (runfolder.RunWriter, "__init__", "opening the folder"),
+              (runfolder, "encode_record", "encoding"), (runfolder.RunWriter, "append", "appending"),
+              (runfolder.RunWriter, "close", "closing (fsync, run.json)")]
+    runs: list[dict[str, float]] = []
+    with contextlib.ExitStack() as undo:
+        work = Path(tempfile.mkdtemp(prefix="gamelang-writepath-parts-"))
+        undo.callback(shutil.rmtree, work, ignore_errors=True)
+        for owner, attr, name in places:
+            undo.callback(setattr, owner, attr, getattr(owner, attr))
+            setattr(owner, attr, timed(getattr(owner, attr), name))
+        for rep in range(repeat + 1):
+            spent.clear()
+            out = work / f"parts-{rep}"
+            t0 = clock()
+            execute([machine], RunSettings(out=out, sync=SyncPolicy.parse("group")))
+            total = clock() - t0
+            shutil.rmtree(out)
+            if rep:  # the first run warms up
+                part = dict(spent)
+                part["writing"] = part.pop("appending") - part["encoding"]  # append = encode + write
+                part["the rest (engine, players, interpreter)"] = total - sum(part.values())
+                runs.append(part)
+    return {name: statistics.median(r[name] for r in runs) for name in runs[0]}
 
 
 if __name__ == "__main__":
