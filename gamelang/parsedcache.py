@@ -10,12 +10,13 @@ gave, under a hash of the text, the name it is shown under (diagnostics carry it
 toolchain (gamelang's own files, the installed distributions, Python: gamelang.compilecache).
 A text parses to the same result every time: the parser reads nothing but the text.
 
-A text that declares no imports and parsed and validated without any diagnostic is also stored
-validated: its :class:`~gamelang.lang.spec.GameSpec` and source map (validation reads nothing but
-the located data, which the text alone decides; a game with imports depends on other files too,
-and is validated every time). A command that finds it skips validation, so the spec's models need
-not build their validators at all (they are built on first use: ``defer_build``), about a tenth of
-a warm `gamelang run taboo`.
+A game that parsed and validated without any diagnostic is also stored validated: its
+:class:`~gamelang.lang.spec.GameSpec` and source map. Validation reads nothing but the located
+data, which the game's text and the texts of the files it imports decide: a game without
+imports is looked up by its text alone, before it is parsed; a game with imports after they are
+read, by its text and theirs (``imported``: each one's name, folder and text). A command that
+finds it skips validation, so the spec's models need not build their validators at all (they
+are built on first use: ``defer_build``), about a tenth of a warm `gamelang run taboo`.
 
 As with the parser tables, the cache can only make a command faster, never wrong or failing: a
 missing, unreadable, truncated or corrupt entry, or one stored under another key, is ignored
@@ -62,29 +63,31 @@ def parse_game_text(text: str, path: str, diags: Diagnostics) -> dict | None:
     return located
 
 
-def validated_spec(text: str, path: str) -> tuple[Any, Any] | None:
-    """The (spec, source map) ``text`` shown as ``path`` validated into, cleanly, in an earlier
-    process (:func:`store_validated_spec`); None when there is none. The caller checks their types."""
+def validated_spec(text: str, path: str, imported: tuple[str, ...] = ()) -> tuple[Any, Any] | None:
+    """The (spec, source map) ``text`` shown as ``path`` (with the imported files described by
+    ``imported``) validated into, cleanly, in an earlier process (:func:`store_validated_spec`);
+    None when there is none. The caller checks their types."""
     folder = cache_dir()
     if folder is None:
         return None
-    key = _key(text, path)
+    key = _key(text, path, imported)
     stored = _load(folder / f"{SPEC_PREFIX}{key[:40]}.pickle", key)
     return stored if stored is not None and len(stored) == 2 else None
 
 
-def store_validated_spec(text: str, path: str, spec: Any, smap: Any) -> None:
-    """Keep what ``text`` (no imports, no diagnostic at all) validated into, for later processes."""
+def store_validated_spec(text: str, path: str, spec: Any, smap: Any, imported: tuple[str, ...] = ()) -> None:
+    """Keep what ``text`` and its imports (no diagnostic at all) validated into, for later processes."""
     folder = cache_dir()
     if folder is not None:
-        key = _key(text, path)
+        key = _key(text, path, imported)
         _store(folder / f"{SPEC_PREFIX}{key[:40]}.pickle", key, (spec, smap))
 
 
-def _key(text: str, path: str) -> str:
+def _key(text: str, path: str, imported: tuple[str, ...] = ()) -> str:
     from .compilecache import toolchain
 
-    return hashlib.sha256("\0".join((FORMAT, toolchain(), path, text)).encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256("\0".join((FORMAT, toolchain(), path, text) + imported)
+                          .encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _parse(text: str, path: str, diags: Diagnostics) -> dict | None:

@@ -160,38 +160,43 @@ def test_a_spec_from_the_cache_is_the_validated_spec(cache, path, monkeypatch):
     from gamelang.lang import loader
 
     first = loader.load_spec(path, str(path))
-    stored = _spec_entries(cache)
-    if first.imports or first.diags.items or first.partial:  # made from more than its text, or not clean
-        assert not stored
-        return
-    assert len(stored) == 1
+    assert not (first.diags.items or first.partial), "the shipped games load clean"
+    assert len(_spec_entries(cache)) == 1
 
     def no_validation(*args, **kwargs):
         raise AssertionError("a stored spec is not validated again")
 
     monkeypatch.setattr(loader, "validate_located", no_validation)
-    monkeypatch.setattr(loader, "parse_game_text", no_validation)
+    if not first.imports:  # looked up by its text alone, before parsing
+        monkeypatch.setattr(loader, "parse_game_text", no_validation)
     second = loader.load_spec(path, str(path))
     assert second.spec == first.spec and second.spec is not first.spec
     assert (second.smap.values, second.smap.keys, second.smap.texts, second.smap.files) == \
         (first.smap.values, first.smap.keys, first.smap.texts, first.smap.files)
-    assert (second.partial, second.imports, second.diags.items) == (False, {}, [])
+    assert (second.partial, second.diags.items) == (False, [])
+    assert {name: (f.source.text, f.folder) for name, f in second.imports.items()} == \
+        {name: (f.source.text, f.folder) for name, f in first.imports.items()}
 
 
-def test_a_game_with_imports_or_diagnostics_is_validated_every_time(cache):
-    from gamelang.lang.loader import load_spec
+def test_a_changed_import_is_validated_again(cache, tmp_path, monkeypatch):
+    import shutil
 
-    load_spec(GAMES / "wordle" / "wordle.game")  # imports wordle.gamelib
-    assert not _spec_entries(cache)
-    warned = GAMES.parent / "tests" / "_warned.game"
-    text = (GAMES / "taboo" / "taboo.game").read_text(encoding="utf-8") + "\nvar never_used: int = 0\n"
-    try:
-        warned.write_text(text, encoding="utf-8")
-        loaded = load_spec(warned)
-    finally:
-        warned.unlink()
-    # an unused variable is a warning of the checker, not of loading: the spec is stored
-    assert not loaded.diags.items and len(_spec_entries(cache)) == 1
+    from gamelang.lang import loader
+
+    game = tmp_path / "wordle"
+    shutil.copytree(GAMES / "wordle", game)
+    first = loader.load_spec(game / "wordle.game")
+    assert first.imports and len(_spec_entries(cache)) == 1
+    library = game / "wordle.gamelib"
+    library.write_text(library.read_text(encoding="utf-8").replace("var guesses: list[str] = []",
+                                                                   "var guesses: list[str] = []\nvar spare: int = 1"),
+                       encoding="utf-8")
+    validated = []
+    real = loader.validate_located
+    monkeypatch.setattr(loader, "validate_located", lambda *a: validated.append(1) or real(*a))
+    second = loader.load_spec(game / "wordle.game")
+    assert validated and len(_spec_entries(cache)) == 2
+    assert "spare" in second.spec.vars and "spare" not in first.spec.vars
 
 
 def test_a_spec_entry_with_a_broken_text_is_not_made(cache):

@@ -95,18 +95,30 @@ def _load(path: Path, display: str, source: SourceFile | None, diags: Diagnostic
         if located is None:
             return LoadedSpec(path, display, source, None, smap, diags, partial=True)
         imports, broken = resolve_imports(located, path, display, diags)
+        reusable = cached and not is_yaml(Path(display)) and not broken and len(diags.items) == before
+        imported = _imported_key(imports)
+        if reusable and imports:  # validated before with the same imported texts (a game without is looked up above)
+            stored = validated_spec(source.text, display, imported)
+            if stored is not None and isinstance(stored[0], GameSpec) and isinstance(stored[1], SourceMap):
+                return LoadedSpec(path, display, source, stored[0], stored[1], diags, imports=imports)
         spec, smap, pruned = validate_located(located, display, diags)
         pruned = pruned or broken
-        if (cached and not is_yaml(Path(display)) and spec is not None and not imports and not pruned
-                and len(diags.items) == before):
-            # clean, and made from this text alone: later processes may take it as it is
-            store_validated_spec(source.text, display, spec, smap)
+        if reusable and spec is not None and not pruned and len(diags.items) == before:
+            # clean, and made from these texts alone: later processes may take it as it is
+            store_validated_spec(source.text, display, spec, smap, imported)
     except RecursionError:
         # the parser refuses deep nesting itself (GL0040 at its place); this is the net under
         # what it cannot see, such as YAML mappings nested hundreds deep
         report_too_deep(source.text, display, diags)
         return LoadedSpec(path, display, source, None, SourceMap(), diags, partial=True)
     return LoadedSpec(path, display, source, spec, smap, diags, partial=syntax_errors or pruned, imports=imports)
+
+
+def _imported_key(imports: dict[str, ImportedFile]) -> tuple[str, ...]:
+    """What the imported files add to a validated spec's cache key: each one's name, folder and
+    text, in the order they were read (the order their declarations were merged in)."""
+    return tuple(part for name, imported in imports.items()
+                 for part in (name, str(imported.folder), imported.source.text))
 
 
 def deepest_line(text: str) -> SourcePos:
