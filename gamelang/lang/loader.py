@@ -83,9 +83,9 @@ def _load(path: Path, display: str, source: SourceFile | None, diags: Diagnostic
 
             located = parse_game_yaml(source.text, display, diags)
         elif cached:
-            stored = validated_spec(source.text, display)
-            if stored is not None and isinstance(stored[0], GameSpec) and isinstance(stored[1], SourceMap):
-                return LoadedSpec(path, display, source, stored[0], stored[1], diags)  # as validated before
+            stored = _stored_spec(source.text, display)
+            if stored is not None:  # as validated before
+                return LoadedSpec(path, display, source, stored[0], stored[1], diags)
             located = parse_game_text(source.text, display, diags)
         else:
             from .parser import parse_game_text as parse
@@ -98,8 +98,8 @@ def _load(path: Path, display: str, source: SourceFile | None, diags: Diagnostic
         reusable = cached and not is_yaml(Path(display)) and not broken and len(diags.items) == before
         imported = _imported_key(imports)
         if reusable and imports:  # validated before with the same imported texts (a game without is looked up above)
-            stored = validated_spec(source.text, display, imported)
-            if stored is not None and isinstance(stored[0], GameSpec) and isinstance(stored[1], SourceMap):
+            stored = _stored_spec(source.text, display, imported)
+            if stored is not None:
                 return LoadedSpec(path, display, source, stored[0], stored[1], diags, imports=imports)
         spec, smap, pruned = validate_located(located, display, diags)
         pruned = pruned or broken
@@ -112,6 +112,14 @@ def _load(path: Path, display: str, source: SourceFile | None, diags: Diagnostic
         report_too_deep(source.text, display, diags)
         return LoadedSpec(path, display, source, None, SourceMap(), diags, partial=True)
     return LoadedSpec(path, display, source, spec, smap, diags, partial=syntax_errors or pruned, imports=imports)
+
+
+def _stored_spec(text: str, display: str, imported: tuple[str, ...] = ()) -> tuple[GameSpec, SourceMap] | None:
+    """The spec and source map stored for ``text`` (and its imports), when the entry holds them."""
+    stored = validated_spec(text, display, imported)
+    if stored is not None and isinstance(stored[0], GameSpec) and isinstance(stored[1], SourceMap):
+        return stored[0], stored[1]
+    return None
 
 
 def _imported_key(imports: dict[str, ImportedFile]) -> tuple[str, ...]:
