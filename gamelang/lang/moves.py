@@ -114,22 +114,22 @@ def _text_regex_parser(regex: Any, names: list[str], numbers: tuple[int, ...],
     spans = [f"s{i}, e{i} = spans[{int(n)}]\n    " for i, n in enumerate(numbers)]
     ascii_ = ", ".join(f"{name!r}: text[s{i}:e{i}] if s{i} >= 0 else ''" for i, name in enumerate(names))
     utf8 = ", ".join(f"{name!r}: data[s{i}:e{i}].decode('utf-8') if s{i} >= 0 else ''" for i, name in enumerate(names))
-    match = ("    text = reply.strip()\n    data = text.encode('utf-8')\n    size = len(data)\n"
-             "    spans = match(anchor, data, 0, size)\n")
-    source = ("def parse(reply):\n" + match
-              + "    if spans[0][0] < 0:\n        return ParseResult(False, None, failure)\n"
+    source = ("def value(reply):\n"
+              "    text = reply.strip()\n    data = text.encode('utf-8')\n    size = len(data)\n"
+              "    spans = match(anchor, data, 0, size)\n"
+              "    if spans[0][0] < 0:\n        return None\n"
               f"    {''.join(spans)}if size == len(text):  # ASCII: byte and character offsets are the same\n"
-              f"        return ParseResult(True, {{{ascii_}}})\n"
-              f"    return ParseResult(True, {{{utf8}}})\n"
-              "def value(reply):\n" + match
-              + "    if spans[0][0] < 0:\n        return None\n"
-              f"    {''.join(spans)}if size == len(text):\n"
               f"        return {{{ascii_}}}\n"
               f"    return {{{utf8}}}\n")
-    space = {"__builtins__": {"len": len}, "match": matcher.Match, "anchor": _RE2_UNANCHORED,
-             "ParseResult": ParseResult, "failure": failure}
+    space = {"__builtins__": {"len": len}, "match": matcher.Match, "anchor": _RE2_UNANCHORED}
     exec(compile(source, "<move parser>", "exec"), space)  # noqa: S102 - group names as literals, numbers as ints
-    return space["parse"], space["value"]
+    value = space["value"]
+
+    def parse(reply: str) -> ParseResult:
+        record = value(reply)
+        return ParseResult(False, None, failure) if record is None else ParseResult(True, record)
+
+    return parse, value
 
 
 def move_type(move: Move, tools: dict[str, Tool] | None = None) -> Type:

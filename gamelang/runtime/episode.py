@@ -113,15 +113,11 @@ class GameEnv:
                 except Exception as err:  # noqa: BLE001 - _eval_failed gives the message (or lets the error through)
                     value = self._eval_failed(err, 0, f"the initial value of '{name}'")
                 bindings[name] = env[name] = value  # _bind, written out
-            for name, system, intro, persona in role_starts:  # each role's system message and first message
-                context = env if persona is None else {**env, "persona": env.get(persona, "")}  # as _render
-                try:
-                    if system is not None:
-                        histories[name].append({"role": "system", "content": system.render(context)})
-                    if intro is not None:
-                        pending[name].append(intro.render(context))
-                except RenderError as err:
-                    raise GameRuntimeError(f"template failed: {err}") from None  # _render's, at line 0
+            for name, system, intro in role_starts:  # each role's system message and first message
+                if system is not None:
+                    histories[name].append({"role": "system", "content": self._render(system, 0, name)})
+                if intro is not None:
+                    pending[name].append(self._render(intro, 0, name))
         except GameRuntimeError as err:
             self._emit({"type": "error", "message": str(err)})
             self._finish("error", f"while starting the episode: {err}")
@@ -135,14 +131,13 @@ class GameEnv:
         return self._advance()
 
     def _episode_start(self) -> tuple[dict[str, Any], tuple[str, ...], dict[str, int], tuple[str, ...],
-                                      list[tuple[str, Any]], tuple[tuple[str, Any, Any, str | None], ...]]:
+                                      list[tuple[str, Any]], tuple[tuple[str, Any, Any], ...]]:
         """What every episode of the machine starts with, made once per machine (and again if the
         parts it is made from are replaced): the bindings (moves unparsed, the built-in names, the
         variables whose initial value is a literal, as far as they come first), the names among
         them whose list each episode must have a copy of, the counters
         (gamelang/lang/builtins.py), the roles, the variables' initial values left to evaluate,
-        in order, and each role's name, system and intro templates and persona field. Callers copy
-        the containers."""
+        in order, and each role's name, system and intro templates. Callers copy the containers."""
         m = self.machine
         cached = m.extras.get("episode_start")
         if (cached is None or cached[0] is not m.moves or cached[1] is not m.var_inits
@@ -156,7 +151,7 @@ class GameEnv:
             while inits and isinstance(getattr(inits[0][1], "expr", None), Lit):
                 name, init = inits.pop(0)
                 start[name] = init({})
-            role_starts = tuple((r.name, r.system, r.intro, r.persona) for r in m.roles.values())
+            role_starts = tuple((r.name, r.system, r.intro) for r in m.roles.values())
             cached = m.extras["episode_start"] = (m.moves, m.var_inits, m.roles, (
                 start, fresh, start_counters(), tuple(m.roles), inits, role_starts))
         return cached[3]
@@ -772,14 +767,8 @@ class GameEnv:
                "outcome": outcome}
         main: float | None = None
         if outcome != "abort":
-            if score_main:
-                try:  # _eval, written out
-                    value = score_main(env)
-                except Exception as err:  # noqa: BLE001 - _eval_failed gives the message (or lets the error through)
-                    value = self._eval_failed(err, *self.machine.score_sources.get("main", (0, "score main")))
-                main = float(value)
-            else:
-                main = 100.0 if outcome == "win" else 0.0
+            main = (float(self._eval(score_main, *self.machine.score_sources.get("main", (0, "score main")), env))
+                    if score_main else (100.0 if outcome == "win" else 0.0))
         env["main"] = main if main is not None else 0.0
         if outcome == "abort":
             reward = 0.0
