@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from ..turns import Completion, RoleView, Sampling, TokenTurn
+from ..turns import Completion, RoleView, Sampling, TokenTurn, request_seed
 
 class PlayerError(Exception):
     """A player could not answer (a backend failed, a replay ran out of replies, ...)."""
@@ -21,6 +21,24 @@ class PlayerSpecError(ValueError):
     """A player spec on the command line that cannot be understood."""
 
 
+class _RequestSeed:
+    """:attr:`Request.seed`: a whole number, given as one or as the parts of :func:`request_seed`
+    (episode seed, branch, role, ask), which are hashed when the seed is first read. The rollout
+    engine gives the parts: scripted players, the most common in runs and tests, never read the
+    seed, and the hash was a few percent of a scripted run."""
+
+    def __get__(self, request: "Request | None", owner: type | None = None) -> int:
+        if request is None:  # read from the class: the field's default, for dataclasses
+            return 0
+        seed = request.__dict__["_seed"]
+        if type(seed) is tuple:
+            seed = request.__dict__["_seed"] = request_seed(*seed)
+        return seed
+
+    def __set__(self, request: "Request", seed: "int | tuple[int, str, str, int]") -> None:
+        request.__dict__["_seed"] = seed
+
+
 @dataclass
 class Request:
     """One reply a player must give: a role's conversation in one episode.
@@ -28,13 +46,16 @@ class Request:
     Players get what the role may see, never the running episode: the messages, a read-only
     ``view`` (for reference players), the sampling settings and the seed of this request, and the
     role's earlier turns at the token level (``history``) when its player gave tokens.
+
+    ``seed`` may be given as the parts ``(episode_seed, branch, role, ask)`` of
+    :func:`~gamelang.turns.request_seed`: it reads as that function's value.
     """
 
     key: tuple[str, str, str, int, str]  # (game, experiment, instance, episode, branch)
     role: str
     messages: list[dict[str, Any]]
     max_tokens: int
-    seed: int = 0
+    seed: int = _RequestSeed()  # type: ignore[assignment] - a descriptor: reads as an int
     view: RoleView | None = None
     history: tuple[TokenTurn, ...] = ()
     sampling: Sampling = field(default_factory=Sampling)

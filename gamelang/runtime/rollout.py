@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 from ..instances import Instance
 from ..machine import Machine
 from ..players.base import Player, PlayerError, PlayerSpec, Request, make_player, parse_spec
-from ..turns import Completion, Sampling, request_seed
+from ..turns import Completion, Sampling
 from .episode import GameEnv
 from .state import EpisodeState
 
@@ -221,7 +221,7 @@ class RolloutEngine:
         role = state.waiting_for
         # positional (the order of Request's fields): a dataclass call with keywords costs more
         return Request(state.key, role, [dict(m) for m in env.messages_of(role)], env.machine.limits.reply_tokens,
-                       request_seed(state.seed, state.branch, role, state.asks[role]), env.view(role),
+                       (state.seed, state.branch, role, state.asks[role]), env.view(role),  # the seed, hashed if read
                        env.token_turns(role) if state.tokens else (),  # no player gave tokens: nothing to look at
                        self.sampling.get(role, _NO_SAMPLING))
 

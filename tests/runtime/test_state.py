@@ -170,3 +170,23 @@ def test_records_from_before_branches_are_the_root_branch():
 
     old = {"game": "taboo", "experiment": "high_en", "instance": "0", "episode": 0}
     assert episode_key(old) == ("taboo", "high_en", "0", 0, "")
+
+
+def test_a_request_seed_is_the_hash_of_its_parts_worked_out_when_read(monkeypatch):
+    from gamelang.players import base
+    from gamelang.turns import request_seed
+
+    m = machine("taboo")
+    engine = RolloutEngine(Assignment())
+    env = engine.start(EpisodeJob(m, load_instances(m)[0], 0, 7))
+    role = env.waiting_for
+    calls = []
+    monkeypatch.setattr(base, "request_seed", lambda *parts: calls.append(parts) or request_seed(*parts))
+    request = engine.request(env)
+    assert calls == []  # not hashed until read: scripted players never read it
+    expected = request_seed(env.state.seed, env.state.branch, role, env.state.asks[role])
+    assert request.seed == expected and request.seed == expected
+    assert len(calls) == 1  # hashed once
+    assert base.Request(request.key, role, [], 10, 12345).seed == 12345
+    assert base.Request(request.key, role, [], 10).seed == 0
+    assert base.Request(request.key, role, [], 10, (7, "", role, 1)).seed == request_seed(7, "", role, 1)
