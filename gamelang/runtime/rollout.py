@@ -220,7 +220,7 @@ class RolloutEngine:
         assert state is not None and state.waiting_for is not None
         role = state.waiting_for
         # positional (the order of Request's fields): a dataclass call with keywords costs more
-        return Request(state.key, role, [dict(m) for m in env.messages_of(role)], env.machine.limits.reply_tokens,
+        return Request(state.key, role, list(map(dict.copy, env.messages_of(role))), env.machine.limits.reply_tokens,
                        (state.seed, state.branch, role, state.asks[role]), env.view(role),  # the seed, hashed if read
                        env.token_turns(role) if state.tokens else (),  # no player gave tokens: nothing to look at
                        self.sampling.get(role, _NO_SAMPLING))
