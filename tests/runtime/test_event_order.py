@@ -1,0 +1,50 @@
+"""The threaded code makes its events as copies of per-op templates (threaded._event_template): the
+events must hold the same keys in the same order as the handlers' (records are written in that
+order), with every event a dict of its own (none shared with a template or another event)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from gamelang.compiler import compile_file
+from gamelang.instances import load_instances
+from gamelang.registry import resolve_game
+from gamelang.runtime.episode import GameEnv
+from gamelang.runtime.scheduler import Assignment, EpisodeJob, run_jobs
+from tests.runtime.test_threaded_code import GAMES, OneOpAtATime, _spoil
+
+
+@pytest.mark.parametrize("game", GAMES)
+def test_events_keep_the_handlers_key_order_and_are_new_dicts(game):
+    machine = compile_file(resolve_game(game)).machine
+    instances = load_instances(machine)[:6]
+    records: list[dict] = []
+    run_jobs([EpisodeJob(machine, i, 0, 0) for i in instances], Assignment(), 4, records.append)
+    scripts = {(r["experiment"], r["instance"]): [e["text"] for e in r["events"] if e["type"] == "reply"]
+               for r in records}
+    rng = random.Random(game)
+    seen: set[int] = set()
+    alive: list[GameEnv] = []  # every env kept, so that the ids of their events stay unique
+    for spoiled in (False, True):
+        for inst in instances:
+            replies = scripts[(inst.experiment, inst.id)] or ["x"]
+            fast, slow = GameEnv(machine), OneOpAtATime(machine)
+            alive.append(fast)
+            a, _ = fast.reset(inst), slow.reset(inst)
+            for i in range(40):
+                if a.done:
+                    break
+                reply = replies[i % len(replies)]
+                if spoiled:
+                    reply = _spoil(reply, rng)
+                a, _ = fast.step(reply), slow.step(reply)
+            assert [list(e.items()) for e in fast.state.events] == [list(e.items()) for e in slow.state.events]
+            for event in fast.state.events:
+                assert id(event) not in seen  # a new dict each time
+                seen.add(id(event))
+            fast.state.events[-1]["changed"] = True  # changing a handed-out event changes no later one
+            again = GameEnv(machine)
+            again.reset(inst)
+            assert all("changed" not in e for e in again.state.events)
