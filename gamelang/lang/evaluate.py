@@ -389,6 +389,16 @@ def _unset(name: str) -> Any:
     raise EvalError(f"'{name}' has no value yet (its move has not been parsed)")
 
 
+def _index(container: Any, key: Any, text: str) -> Any:
+    """``container[key]`` with the errors of :func:`_compile_index`'s closure (``text`` is the expression)."""
+    try:
+        return container[key]
+    except IndexError:
+        raise EvalError(f"{text}: index {key} is out of range (length {len(container)})") from None
+    except KeyError:
+        raise EvalError(f"{text}: no key {key!r}; use get(map, key, default) for optional keys") from None
+
+
 class ExpressionWriter:
     """The Python source of expressions (reading the bindings as ``env``), and the values it refers
     to by name (in ``space``, the namespace to run the source in)."""
@@ -396,9 +406,12 @@ class ExpressionWriter:
     def __init__(self) -> None:
         self.space: dict[str, Any] = {
             "__builtins__": {}, "unset": _unset, "add": _add, "checked": _checked_int, "div": _div,
-            "floordiv": _floordiv, "mod": _mod, "contains": _contains,
+            "floordiv": _floordiv, "mod": _mod, "contains": _contains, "index": _index,
         }
         self.counter = 0
+        #: Names read from Python locals of the written source rather than from ``env`` (name -> local);
+        #: while there are any, a node kept as a closure (which reads ``env``) cannot be written.
+        self.locals: dict[str, str] = {}
 
     def ref(self, value: Any) -> str:
         """A name for ``value`` in :attr:`space`."""
@@ -425,7 +438,8 @@ class ExpressionWriter:
             return self.ref(value)
         if kind is ex.Name:
             t = self.temp()
-            return f"({t} if ({t} := env[{e.name!r}]) is not None else unset({e.name!r}))"
+            where = self.locals.get(e.name) or f"env[{e.name!r}]"
+            return f"({t} if ({t} := {where}) is not None else unset({e.name!r}))"
         if kind is ex.Field:
             return f"{self.expr(e.obj, d)}[{e.name!r}]"
         if kind is ex.RegexLit:
@@ -457,7 +471,11 @@ class ExpressionWriter:
             if op == "not in":
                 return f"(not contains({left}, {right}))"
             return f"{_CHECKED[op]}({left}, {right})"
-        # indexing, slices, comprehensions, key functions: their closure
+        if kind is ex.Index:  # the closure's order (the container, then the key) and errors
+            return f"index({self.expr(e.obj, d)}, {self.expr(e.index, d)}, {ex.unparse(e)!r})"
+        # slices, comprehensions, key functions: their closure
+        if self.locals:
+            raise TypeError("a closure would read env, not the locals")
         return f"{self.ref(_compile(e))}(env)"
 
 

@@ -746,23 +746,29 @@ class GameEnv:
             s.outcome, s.reason = "error", f"scoring failed: {err} (the game ended: {outcome})"
             s.scores = self._counter_scores(None, None, {})
 
-    def _scoring(self) -> tuple[Any, Any, list[tuple[str, Any]]]:
-        """The score's main, reward and metric expressions, each as one function (made once per machine)."""
+    def _scoring(self) -> tuple[Any, Any, list[tuple[str, Any]], Any]:
+        """The score's main, reward and metric expressions, each as one function, and the whole of
+        :meth:`_score` written out as one function of the env and the outcome (None where it cannot
+        be: see :func:`gamelang.runtime.threaded.score_code`); made once per machine."""
         m = self.machine
         cached = m.extras.get("scoring")
         if (cached is None or cached[0] is not m.score_main or cached[1] is not m.score_reward
-                or cached[2] is not m.metrics):
+                or cached[2] is not m.metrics or cached[3] is not m.score_sources):
+            from .threaded import score_code  # imported here: it builds on this module
+
             closures = [c for c in (m.score_main, m.score_reward, *(fn for _, fn in m.metrics)) if c is not None]
             fast = {id(c): f for c, f in zip(closures, fast_expressions(closures))}
             made = (fast.get(id(m.score_main), m.score_main), fast.get(id(m.score_reward), m.score_reward),
-                    [(name, fast.get(id(fn), fn)) for name, fn in m.metrics])
-            cached = m.extras["scoring"] = (m.score_main, m.score_reward, m.metrics, made)
-        return cached[3]
+                    [(name, fast.get(id(fn), fn)) for name, fn in m.metrics], score_code(m))
+            cached = m.extras["scoring"] = (m.score_main, m.score_reward, m.metrics, m.score_sources, made)
+        return cached[4]
 
     def _score(self) -> tuple[float | None, float, dict[str, Any]]:
         """The episode's main score, reward and metrics (the score block, or the defaults)."""
-        score_main, score_reward, metric_fns = self._scoring()
+        score_main, score_reward, metric_fns, written = self._scoring()
         outcome = self.state.outcome
+        if written is not None:  # the same, without a copy of the env
+            return written(self.env, outcome)
         env = {**self.env, "won": outcome == "win", "lost": outcome == "lose", "aborted": outcome == "abort",
                "outcome": outcome}
         main: float | None = None

@@ -22,6 +22,7 @@ import warnings
 from typing import Any, Callable
 
 from ..lang.evaluate import ExpressionWriter, fast_expressions
+from ..lang.functions import EvalError
 from ..lang.templates import RenderError
 from ..machine import (
     AskOp,
@@ -528,3 +529,67 @@ def _fuse_blocks(machine: Machine, code: dict[str, list[OpCode]]) -> set[tuple[s
         block.sets_pc = True  # on an error it has put the op that failed in s.pc
         code[state_name][start] = block
     return inline
+
+
+# ---------------------------------------------------------------------- scoring
+#: The errors that make a metric None rather than fail the episode (as GameEnv._score catches them).
+_METRIC_ERRORS = (EvalError, TypeError, KeyError, IndexError, ValueError, ArithmeticError)
+#: The names the score block reads besides the game's: Python locals of the written function.
+_SCORE_NAMES = {"won": "won", "lost": "lost", "aborted": "aborted", "outcome": "outcome"}
+
+
+def score_code(machine: Machine) -> Callable[[dict[str, Any], str], tuple[Any, float, dict[str, Any]]] | None:
+    """:meth:`GameEnv._score` as one function of the env and the outcome, written out once per
+    machine: the same values, errors and order, with ``won``, ``lost``, ``aborted``, ``outcome``
+    (and, after the main score, ``main``) as Python locals instead of a copy of the env with them
+    added. None where an expression cannot be written so (a node kept as a closure reads the env)."""
+    writer = ExpressionWriter()
+    space = writer.space
+    space.update({"Exception": Exception, "float": float, "eval_failed": GameEnv._eval_failed,
+                  "METRIC_ERRORS": _METRIC_ERRORS})
+
+    def evaluated(closure: Any, names: dict[str, str], source: tuple[int, str] | None, pad: str) -> str:
+        """``value = EXPR``; an error through eval_failed with ``source`` (line, text), or, for a
+        metric (``source`` None), left to the caller's ``except``."""
+        tree = getattr(closure, "expr", None)
+        if tree is None:
+            raise TypeError("not an expression's closure")
+        writer.locals = names
+        text = writer.expr(tree)
+        if source is None:
+            return f"{pad}value = {text}\n"
+        return (f"{pad}try:\n{pad}    value = {text}\n{pad}except Exception as err:\n"
+                f"{pad}    value = eval_failed(err, {source[0]!r}, {source[1]!r})\n")
+
+    after_main = {**_SCORE_NAMES, "main": "score_main"}  # the main score is bound for what follows it
+    sources = machine.score_sources
+    lines = ["def score(env, outcome):\n", "    won = outcome == 'win'\n    lost = outcome == 'lose'\n",
+             "    aborted = outcome == 'abort'\n    main = None\n    if outcome != 'abort':\n"]
+    try:
+        if machine.score_main:
+            lines.append(evaluated(machine.score_main, dict(_SCORE_NAMES), sources.get("main", (0, "score main")),
+                                   "        ") + "        main = float(value)\n")
+        else:
+            lines.append("        main = 100.0 if outcome == 'win' else 0.0\n")
+        lines.append("    score_main = main if main is not None else 0.0\n"
+                     "    if outcome == 'abort':\n        reward = 0.0\n    else:\n")
+        if machine.score_reward is not None:
+            lines.append(evaluated(machine.score_reward, after_main, sources.get("reward", (0, "score reward")),
+                                   "        ") + "        reward = float(value)\n")
+        else:
+            lines.append("        reward = (main or 0.0) / 100.0\n")
+        lines.append("    metrics = {}\n")
+        for name, fn in machine.metrics:
+            lines.append("    try:\n" + evaluated(fn, after_main, None, "        ")
+                         + f"    except METRIC_ERRORS:\n        value = None\n    metrics[{name!r}] = value\n")
+    except (RecursionError, TypeError, KeyError):
+        return None
+    lines.append("    return main, reward, metrics\n")
+    try:
+        with warnings.catch_warnings():  # Python's warnings on what only ill-typed trees hold
+            warnings.simplefilter("ignore", SyntaxWarning)
+            compiled = compile("".join(lines), "<score>", "exec")
+        exec(compiled, space)  # noqa: S102 - written above: texts and names as literals, values by name
+    except (SyntaxError, RecursionError, MemoryError, ValueError):  # Python's limits: GameEnv._score's own way
+        return None
+    return space["score"]
