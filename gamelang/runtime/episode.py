@@ -114,10 +114,11 @@ class GameEnv:
                     value = self._eval_failed(err, 0, f"the initial value of '{name}'")
                 bindings[name] = env[name] = value  # _bind, written out
             for name, system, intro in role_starts:  # each role's system message and first message
-                if system is not None:
-                    histories[name].append({"role": "system", "content": self._render(system, 0, name)})
+                if system is not None:  # a text: rendered once per machine (see _episode_start)
+                    histories[name].append({"role": "system", "content": system if type(system) is str
+                                            else self._render(system, 0, name)})
                 if intro is not None:
-                    pending[name].append(self._render(intro, 0, name))
+                    pending[name].append(intro if type(intro) is str else self._render(intro, 0, name))
         except GameRuntimeError as err:
             self._emit({"type": "error", "message": str(err)})
             self._finish("error", f"while starting the episode: {err}")
@@ -137,11 +138,13 @@ class GameEnv:
         variables whose initial value is a literal, as far as they come first), the names among
         them whose list each episode must have a copy of, the counters
         (gamelang/lang/builtins.py), the roles, the variables' initial values left to evaluate,
-        in order, and each role's name, system and intro templates. Callers copy the containers."""
+        in order, and each role's name, system and intro templates, or the text of one that reads
+        only the game's constants (the same in every episode, rendered here once). Callers copy
+        the containers."""
         m = self.machine
         cached = m.extras.get("episode_start")
         if (cached is None or cached[0] is not m.moves or cached[1] is not m.var_inits
-                or cached[2] is not m.roles):
+                or cached[2] is not m.roles or cached[3] is not m.consts):
             start = {n: None for n in m.moves}
             start.update(episode_initial())
             fresh = tuple(n for n, v in start.items() if isinstance(v, list))
@@ -151,10 +154,12 @@ class GameEnv:
             while inits and isinstance(getattr(inits[0][1], "expr", None), Lit):
                 name, init = inits.pop(0)
                 start[name] = init({})
-            role_starts = tuple((r.name, r.system, r.intro) for r in m.roles.values())
-            cached = m.extras["episode_start"] = (m.moves, m.var_inits, m.roles, (
+            bound = set(start).union(name for name, _ in m.var_inits)  # what an episode binds over the constants
+            role_starts = tuple((r.name, _constant_text(r.system, r.persona, m.consts, bound),
+                                 _constant_text(r.intro, r.persona, m.consts, bound)) for r in m.roles.values())
+            cached = m.extras["episode_start"] = (m.moves, m.var_inits, m.roles, m.consts, (
                 start, fresh, start_counters(), tuple(m.roles), inits, role_starts))
-        return cached[3]
+        return cached[4]
 
     def step(self, reply: "str | Completion") -> Turn:
         """Give the reply of the role that was asked; run until the next request or the end.
@@ -842,6 +847,22 @@ class GameEnv:
             "started": s.started,
             "duration_s": round((s.ended or time.time()) - s.started, 4),
         }
+
+
+def _constant_text(template: CompiledTemplate | None, persona: str | None, consts: dict[str, Any],
+                   bound: set[str]) -> CompiledTemplate | str | None:
+    """The text of a role's template that every episode renders the same: one that reads only the
+    game's constants (which the instance data is under and no binding of an episode hides; names
+    of functions are not constants, so a template that calls one is rendered per episode), for a
+    role that is not simulated (a persona is added to its context); else the template itself.
+    A template that fails to render is left to fail in each episode, as it did."""
+    if template is None or persona is not None or not all(n in consts and n not in bound
+                                                           for n in template.variables):
+        return template
+    try:
+        return template.render(dict(consts))
+    except RenderError:
+        return template
 
 
 #: The interpreter's dispatch table: each instruction class of :mod:`gamelang.machine` and the
