@@ -95,7 +95,14 @@ def compile_fast(tree: nodes.Template, env: Any, concat: Callable[..., str], max
         if type(assign.target) is not nodes.Name:
             raise Unsupported("set of several names")
         writer.assigned.setdefault(assign.target.name, writer.fresh("s_"))
-    body = writer.body(tree.body, 2) + "        if chars < 0: raise G\n"  # the text after the last check
+    # A template of text and values only (no statement, no `{{ x if c }}`, which writes only
+    # sometimes) is one output: its pieces are joined once into the text, without the list
+    straight = all(type(node) is nodes.Output for node in tree.body) and not any(
+        type(child) is nodes.CondExpr and child.expr2 is None for node in tree.body for child in node.nodes)
+    if straight:  # its last check is made before the pieces are joined
+        body = writer.outputs([child for node in tree.body for child in node.nodes], "        ", into="text")
+    else:
+        body = writer.body(tree.body, 2) + "        if chars < 0: raise G\n"  # the text after the last check
     setup = "".join(f"        {local} = M\n" for local in sorted(writer.assigned.values()))
     # the names the template reads from the context, each looked up once (as Jinja's code does, at
     # its start); a missing one gives up where it is used
@@ -113,12 +120,12 @@ def compile_fast(tree: nodes.Template, env: Any, concat: Callable[..., str], max
         start, finally_, iterations = "", "", f"        iters = {max_loop_iterations}\n"
     source = ("def render(ctx):\n"
               + (f"    if {shadowed}: return None\n" if shadowed else "")
-              + "    out = []\n    append = out.append\n"
+              + ("" if straight else "    out = []\n    append = out.append\n")
               + f"    chars = {max_render_chars}\n"
               + start + "    try:\n" + (iterations if writer.has_loops else "") + setup + body
               + "    except Exception:  # Jinja renders it again and reports what failed\n        return None\n"
               + finally_
-              + "    text = ''.join(out)\n"
+              + ("" if straight else "    text = ''.join(out)\n")
               + f"    return text if len(text) <= {max_output} else None\n")
     try:
         code = compile(source, "<fast template>", "exec")
@@ -199,13 +206,21 @@ class _Writer:
                 raise Unsupported(kind.__name__)
         return "".join(lines) or f"{pad}pass\n"
 
-    def outputs(self, children: list[nodes.Node], pad: str) -> str:
+    def outputs(self, children: list[nodes.Node], pad: str, into: str | None = None) -> str:
         """The pieces of one output, each value computed and charged as :meth:`output` does, then
-        written out together (``out += (a, '<', b)``: one operation, the texts between joined)."""
+        written out together (``out += (a, '<', b)``: one operation, the texts between joined);
+        with ``into``, the whole text of the template, joined into that local (no CondExpr
+        without an else among ``children``: that one writes through ``append``)."""
         text, pieces, chars = "", [], 0  # pieces: (is a literal, its text or local)
 
         def flush() -> str:
             nonlocal chars
+            if into is not None:
+                parts = [repr(p) if literal else p for literal, p in pieces]  # each a text (value_code made it one)
+                joined = ("''" if not parts else parts[0] if len(parts) == 1 else f"{parts[0]} + {parts[1]}"
+                          if len(parts) == 2 else f"''.join(({', '.join(parts)},))")
+                return ((f"{pad}chars -= {chars}\n" if chars else "")  # the check before the text is made
+                        + f"{pad}if chars < 0: raise G\n{pad}{into} = {joined}\n")
             if not pieces:
                 return ""
             code = f"{pad}chars -= {chars}\n" if chars else ""
