@@ -108,6 +108,8 @@ def compile_fast(tree: nodes.Template, env: Any, concat: Callable[..., str], max
     # its start); a missing one gives up where it is used
     setup += "".join(f"        {local} = ctx.get({name!r}, M)\n        if {local} is M: {local} = glob.get({name!r}, M)\n"
                      for name, local in writer.names.items())
+    # whether a name indexed by a loop's position is a text, list or tuple: asked once, not per item
+    setup += "".join(f"        {flag} = type({local}) in SEQ3\n" for local, flag in writer.sequences.items())
     # a game name hiding templates.py's helpers: Jinja would call the game's value
     shadowed = " or ".join(f"{name!r} in ctx" for name in sorted(writer.internal_names))
     if writer.needs_budget_var:
@@ -154,6 +156,7 @@ class _Writer:
         self.space["getitem"] = _make_getitem(env.getitem)
         self.assigned: dict[str, str] = {}  # names the template sets -> their Python locals
         self.names: dict[str, str] = {}  # names read from the context or the globals -> their Python locals
+        self.sequences: dict[str, str] = {}  # those locals indexed by `loop.index0` -> "is a text, list or tuple"
         self.scopes: list[dict[str, str]] = []  # the loops around: target name -> Python local
         self.loops: list[tuple[str, str] | None] = []  # those loops' (index, length) locals; None: no `loop`
         self.internal_names: set[str] = set()
@@ -374,10 +377,21 @@ class _Writer:
         if (type(arg) is nodes.Getattr and arg.attr == "index0" and type(arg.node) is nodes.Name
                 and arg.node.name == "loop" and self.loops and self.loops[-1] is not None):
             index, o = self.loops[-1][0], self.fresh("o")  # `x[loop.index0]`: a whole number, never negative
+            local = self._context_local(node.node)
+            if local is not None:  # a name of the context: the same value at every item, its type asked once
+                flag = self.sequences.setdefault(local, self.fresh("q_"))
+                return f"({local}[{index}] if {flag} and {index} < len({local}) else getitem({owner}, {index}))"
             return f"({o}[{index}] if type({o} := {owner}) in SEQ3 and {index} < len({o}) else getitem({o}, {index}))"
         o, k = self.fresh("o"), self.fresh("j")
         return (f"({o}[{k}] if ((({o} := {owner}), ({k} := {self.expr(node.arg)})) and type({k}) is int "
                 f"and type({o}) in SEQ3 and -len({o}) <= {k} < len({o})) else getitem({o}, {k}))")
+
+    def _context_local(self, node: nodes.Node) -> str | None:
+        """The local holding a name read from the context or the globals (never rebound while
+        rendering), for a ``Name`` that is one (not a loop's target nor a name the template sets)."""
+        if type(node) is not nodes.Name or node.name in self.assigned or any(node.name in s for s in self.scopes):
+            return None
+        return self.names.get(node.name)
 
     def x_Compare(self, node: nodes.Compare) -> str:  # Python's chained comparison, as Jinja writes it
         return "(" + self.expr(node.expr) + "".join(f" {_COMPARE[op.op]} {self.expr(op.expr)}" for op in node.ops) + ")"

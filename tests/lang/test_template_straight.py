@@ -35,3 +35,18 @@ def test_straight_templates_render_as_jinja_does(source):
 def test_templates_with_statements_keep_the_list(source):
     _compare(source, CONTEXT)
     assert "out = []" in compile_template(source).renderer().source
+
+
+INDEXED = ["{% for c in colours %}{{ word[loop.index0] }}<{{ c }}>{% endfor %}",
+           "{% for c in colours %}{% if c == 'red' %}{{ word[loop.index0] }}{% endif %}{% endfor %}",
+           "{% for x in xs %}{% for c in colours %}{{ word[loop.index0] }}{% endfor %}{% endfor %}"]
+
+
+@pytest.mark.parametrize("source", INDEXED)
+@pytest.mark.parametrize("word", ["crane", "cr", ["a", "b", "c", "d", "e", "f"], ("t", "u"), {0: "k", 1: "l"}, 7, None,
+                                  "MISSING"])
+def test_a_context_name_indexed_by_the_loop_position_renders_as_jinja_does(source, word):
+    # its type is asked once per rendering (templatefast's `sequences`), not at every item
+    context = {k: v for k, v in {**CONTEXT, "word": word}.items() if v != "MISSING"}
+    _compare(source, context)
+    assert " = type(g_" in compile_template(source).renderer().source
