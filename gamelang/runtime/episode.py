@@ -287,8 +287,16 @@ class GameEnv:
         """What a scripted player's reply template may read: everything, plus its own view."""
         s = self._live()
         messages = self.messages_of(role)
-        last = next((m["content"] for m in reversed(messages) if m["role"] in ("user", "tool")), "")
-        context = {**self.env, "last_message": last, "asks": s.asks[role] - 1, "messages": list(messages)}
+        last = ""
+        for message in reversed(messages):  # the newest message the role was given
+            if message["role"] in ("user", "tool"):
+                last = message["content"]
+                break
+        # a copy of the env, then the names a reference player adds (dict.copy is cheaper than {**env, ...})
+        context = self.env.copy()
+        context["last_message"] = last
+        context["asks"] = s.asks[role] - 1
+        context["messages"] = list(messages)
         persona = self.machine.roles[role].persona
         if persona is not None:
             context["persona"] = self.env.get(persona, "")
