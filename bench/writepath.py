@@ -132,7 +132,7 @@ def main() -> None:
         f"{name} {1e6 * seconds / turns:.1f} us" for name, seconds in parts.items()) + " a turn")
     best = 1000 * statistics.median(wall["group"]) / turns
     print(f"target: <= {TARGET_MS} ms/turn with the folder written (default --fsync group: {best:.4f}, "
-          f"{best / TARGET_MS:.1f}x the target); clemcore logs at {CLEMCORE_MS} ms/turn (issue 14): "
+          f"{best / TARGET_MS:.2f}x the target); clemcore logs at {CLEMCORE_MS} ms/turn (issue 14): "
           f"ratio {best / CLEMCORE_MS:.3f}")
 
 
