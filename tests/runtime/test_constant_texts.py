@@ -87,3 +87,15 @@ def test_a_simulated_roles_template_and_one_that_fails_stay_templates():
     assert episode._constant_text(template, None, {"rules": "x"}, {"rules"}) is template  # an episode binds it
     failing = compile_template("{{ rules[5] }}")
     assert episode._constant_text(failing, None, {"rules": 3}, set()) is failing
+
+
+def test_a_template_that_draws_at_random_draws_in_every_episode(tmp_path):
+    import random
+
+    machine = compile_text(GAME.format(intro="{{ ['one', 'two', 'three', 'four'] | random }} {{ rules }}"), tmp_path)
+    starts = {name: intro for name, _, intro in GameEnv(machine)._episode_start()[5]}
+    assert isinstance(starts["p"], CompiledTemplate)  # not rendered once for all episodes
+    random.seed(14)  # Jinja's random filter draws from Python's random
+    inst = make_instance(machine, {}, 0)
+    intros = {_start(machine, inst)[1][0]["content"] for _ in range(40)}
+    assert len(intros) > 1
