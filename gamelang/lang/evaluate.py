@@ -343,13 +343,7 @@ def _compile_index(e: ex.Index) -> Compiled:
     text = ex.unparse(e)
 
     def get(env: Env) -> Any:
-        container, key = obj(env), index(env)
-        try:
-            return container[key]
-        except IndexError:
-            raise EvalError(f"{text}: index {key} is out of range (length {len(container)})") from None
-        except KeyError:
-            raise EvalError(f"{text}: no key {key!r}; use get(map, key, default) for optional keys") from None
+        return _index(obj(env), index(env), text)  # the container, then the key
 
     return get
 
@@ -390,7 +384,8 @@ def _unset(name: str) -> Any:
 
 
 def _index(container: Any, key: Any, text: str) -> Any:
-    """``container[key]`` with the errors of :func:`_compile_index`'s closure (``text`` is the expression)."""
+    """``container[key]``, its errors worded for the expression ``text``: what an index's closure
+    (:func:`_compile_index`) and a written-out function both call."""
     try:
         return container[key]
     except IndexError:

@@ -12,18 +12,14 @@ from gamelang.compiler import compile_file
 from gamelang.instances import load_instances
 from gamelang.registry import resolve_game
 from gamelang.runtime.episode import GameEnv
-from gamelang.runtime.scheduler import Assignment, EpisodeJob, run_jobs
-from tests.runtime.test_threaded_code import GAMES, OneOpAtATime, _spoil
+from tests.runtime.test_threaded_code import GAMES, OneOpAtATime, _spoil, reference_replies
 
 
 @pytest.mark.parametrize("game", GAMES)
 def test_events_keep_the_handlers_key_order_and_are_new_dicts(game):
     machine = compile_file(resolve_game(game)).machine
     instances = load_instances(machine)[:6]
-    records: list[dict] = []
-    run_jobs([EpisodeJob(machine, i, 0, 0) for i in instances], Assignment(), 4, records.append)
-    scripts = {(r["experiment"], r["instance"]): [e["text"] for e in r["events"] if e["type"] == "reply"]
-               for r in records}
+    scripts = reference_replies(machine, instances)
     rng = random.Random(game)
     seen: set[int] = set()
     alive: list[GameEnv] = []  # every env kept, so that the ids of their events stay unique

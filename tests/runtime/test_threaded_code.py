@@ -43,6 +43,14 @@ def _view(env: GameEnv, turn) -> tuple:
             s.pc, s.current, s.events, s.bindings, s.counters, s.histories, s.pending, s.probing, s.paid, s.rewards)
 
 
+def reference_replies(machine, instances) -> dict[tuple[str, str], list[str]]:
+    """The replies the game's scripted players give in each of ``instances``' episodes, by key."""
+    records: list[dict] = []
+    run_jobs([EpisodeJob(machine, i, 0, 0) for i in instances], Assignment(), 4, records.append)
+    return {(r["experiment"], r["instance"]): [e["text"] for e in r["events"] if e["type"] == "reply"]
+            for r in records}
+
+
 def _spoil(reply: str, rng: random.Random) -> str:
     return rng.choice([reply, reply, "", "nonsense", reply.upper(), reply[: len(reply) // 2], reply + "\nmore",
                        reply.replace(" ", "  "), "CLUE: GUESS: answer: {}", reply[::-1]])
@@ -52,10 +60,7 @@ def _spoil(reply: str, rng: random.Random) -> str:
 def test_threaded_code_runs_as_the_handlers_do(game):
     machine = compile_file(resolve_game(game)).machine
     instances = load_instances(machine)[:12]
-    records: list[dict] = []
-    run_jobs([EpisodeJob(machine, i, 0, 0) for i in instances], Assignment(), 4, records.append)
-    scripts = {(r["experiment"], r["instance"]): [e["text"] for e in r["events"] if e["type"] == "reply"]
-               for r in records}
+    scripts = reference_replies(machine, instances)
     rng = random.Random(game)
     for spoiled in (False, True):
         for inst in instances:
