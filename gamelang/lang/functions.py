@@ -405,20 +405,39 @@ def _mentions_any(text, words, ignore=()):
         lowered = _strip_punctuation(lowered)
     known = _STEMS
     stems = {known.get(w) or _stem(w) for w in lowered.split() if w not in skip}
-    phrase = None  # the text's stems joined, stop words kept: made once, if a word has several
-    for w in words:
-        target = _word_stems(w)
-        if not target:
-            continue
-        if len(target) == 1:
-            if target[0] in stems:
-                return True
-            continue
-        if phrase is None:
-            phrase = " ".join(_normalised_stems(text))
-        if " ".join(target) in phrase:
-            return True
+    single, phrases = _target_stems(words)
+    if not stems.isdisjoint(single):
+        return True
+    if phrases:  # the text's stems joined, stop words kept, against each phrase's
+        phrase = " ".join(_normalised_stems(text))
+        return any(p in phrase for p in phrases)
     return False
+
+
+_TARGETS: dict[tuple, tuple[frozenset[str], tuple[str, ...]]] = {}
+_MAX_TARGETS = 4096
+
+
+def _target_stems(words: list[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The stems :func:`_mentions_any` looks for: those of its one-word targets, and the stems of
+    each target of several words joined. The same list comes back at every turn (an instance's
+    target and related words), so it is worked out once per list of words."""
+    key = tuple(words)
+    found = _TARGETS.get(key)
+    if found is None:
+        single: set[str] = set()
+        phrases: list[str] = []
+        for w in words:
+            target = _word_stems(w)
+            if len(target) == 1:
+                single.add(target[0])
+            elif target:
+                phrases.append(" ".join(target))
+        found = (frozenset(single), tuple(phrases))
+        if len(_TARGETS) >= _MAX_TARGETS:
+            _TARGETS.clear()
+        _TARGETS[key] = found
+    return found
 
 
 @lru_cache(maxsize=4096)
