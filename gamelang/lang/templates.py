@@ -466,6 +466,8 @@ class CompiledTemplate:
     #: in templates), and those of them it calls.
     function_names: frozenset[str] = frozenset()
     called: frozenset[str] = frozenset()
+    #: Names of the filters the template applies (``random`` draws anew at every rendering).
+    filters: frozenset[str] = frozenset()
     #: The template's Jinja tree, compiled on first rendering by :mod:`.templatefast` into a Python
     #: function that renders without Jinja's machinery (same text; anything unusual falls back to
     #: Jinja); then that renderer, or False where it cannot be made (the plain path, or Jinja, renders).
@@ -736,5 +738,6 @@ def _compile_template(source: str) -> CompiledTemplate:
                    if isinstance(n, nodes.Getattr) and isinstance(n.node, nodes.Name) and n.node.ctx == "load")
     function_names = frozenset(n.name for n in loaded if n.name in ALL_FUNCTIONS) - assigned
     called = frozenset(c.node.name for c in found if isinstance(c, nodes.Call) and isinstance(c.node, nodes.Name))
+    filters = frozenset(n.name for n in found if isinstance(n, nodes.Filter))
     return CompiledTemplate(source, code, variables, fields, plain, function_names,
-                            called & function_names, fast=tree)
+                            called & function_names, filters, fast=tree)

@@ -864,12 +864,11 @@ def _constant_text(template: CompiledTemplate | None, persona: str | None, const
     of functions are not constants, so a template that calls one is rendered per episode), for a
     role that is not simulated (a persona is added to its context); else the template itself.
     A template that fails to render is left to fail in each episode, as it did, and so is one that
-    may draw at random (Jinja's ``random`` filter: the word anywhere in its text), whose every
-    episode draws again."""
+    may draw at random (Jinja's ``random`` filter), whose every episode draws again."""
     if template is None or persona is not None or not all(n in consts and n not in bound
                                                            for n in template.variables):
         return template
-    if "random" in template.source:
+    if "random" in template.filters:
         return template
     try:
         return template.render(dict(consts))

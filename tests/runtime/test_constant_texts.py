@@ -64,6 +64,7 @@ state play {{
     ("Now {{ n }} of {{ requests }}.", False),  # an episode's bindings
     ("{{ rules | upper }} {{ k * 2 }}", True),
     ("{{ rules ~ n }}", False),
+    ("A random rule: {{ rules }}", True),  # the word, not the filter
 ])
 def test_which_templates_are_rendered_once(tmp_path, monkeypatch, intro, constant):
     machine = compile_text(GAME.format(intro=intro), tmp_path)

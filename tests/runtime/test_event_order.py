@@ -12,7 +12,7 @@ from gamelang.compiler import compile_file
 from gamelang.instances import load_instances
 from gamelang.registry import resolve_game
 from gamelang.runtime.episode import GameEnv
-from tests.runtime.test_threaded_code import GAMES, OneOpAtATime, _spoil, reference_replies
+from tests.runtime.test_threaded_code import GAMES, reference_replies, side_by_side
 
 
 @pytest.mark.parametrize("game", GAMES)
@@ -25,17 +25,9 @@ def test_events_keep_the_handlers_key_order_and_are_new_dicts(game):
     alive: list[GameEnv] = []  # every env kept, so that the ids of their events stay unique
     for spoiled in (False, True):
         for inst in instances:
-            replies = scripts[(inst.experiment, inst.id)] or ["x"]
-            fast, slow = GameEnv(machine), OneOpAtATime(machine)
+            for fast, _, slow, _ in side_by_side(machine, inst, scripts[(inst.experiment, inst.id)], rng, spoiled):
+                pass
             alive.append(fast)
-            a, _ = fast.reset(inst), slow.reset(inst)
-            for i in range(40):
-                if a.done:
-                    break
-                reply = replies[i % len(replies)]
-                if spoiled:
-                    reply = _spoil(reply, rng)
-                a, _ = fast.step(reply), slow.step(reply)
             assert [list(e.items()) for e in fast.state.events] == [list(e.items()) for e in slow.state.events]
             for event in fast.state.events:
                 assert id(event) not in seen  # a new dict each time

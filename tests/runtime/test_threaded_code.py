@@ -51,6 +51,24 @@ def reference_replies(machine, instances) -> dict[tuple[str, str], list[str]]:
             for r in records}
 
 
+def side_by_side(machine, inst, replies: list[str], rng: random.Random, spoiled: bool):
+    """Play ``inst`` in the threaded env and in :class:`OneOpAtATime` with the same replies (the
+    reference replies, or spoiled ones), at most 40 steps: yield both envs and their turns after
+    the reset and after each step."""
+    replies = replies or ["x"]
+    fast, slow = GameEnv(machine), OneOpAtATime(machine)
+    a, b = fast.reset(inst), slow.reset(inst)
+    yield fast, a, slow, b
+    for i in range(40):
+        if a.done:
+            break
+        reply = replies[i % len(replies)]
+        if spoiled:
+            reply = _spoil(reply, rng)
+        a, b = fast.step(reply), slow.step(reply)
+        yield fast, a, slow, b
+
+
 def _spoil(reply: str, rng: random.Random) -> str:
     return rng.choice([reply, reply, "", "nonsense", reply.upper(), reply[: len(reply) // 2], reply + "\nmore",
                        reply.replace(" ", "  "), "CLUE: GUESS: answer: {}", reply[::-1]])
@@ -64,21 +82,11 @@ def test_threaded_code_runs_as_the_handlers_do(game):
     rng = random.Random(game)
     for spoiled in (False, True):
         for inst in instances:
-            replies = scripts[(inst.experiment, inst.id)] or ["x"]
-            fast, slow = GameEnv(machine), OneOpAtATime(machine)
-            a, b = fast.reset(inst), slow.reset(inst)
-            assert _view(fast, a) == _view(slow, b)
-            steps = 0
-            for i in range(40):
-                if a.done:
-                    break
-                reply = replies[i % len(replies)]
-                if spoiled:
-                    reply = _spoil(reply, rng)
-                a, b = fast.step(reply), slow.step(reply)
-                steps += 1
-                assert _view(fast, a) == _view(slow, b), (game, inst.id, i)
-            assert slow.runs == 1 + steps  # the handlers' loop ran at the reset and at every step
+            turns = 0
+            for fast, a, slow, b in side_by_side(machine, inst, scripts[(inst.experiment, inst.id)], rng, spoiled):
+                assert _view(fast, a) == _view(slow, b), (game, inst.id, turns)
+                turns += 1
+            assert slow.runs == turns  # the handlers' loop ran at the reset and at every step
             assert fast.record() | {"started": 0, "duration_s": 0} == slow.record() | {"started": 0, "duration_s": 0}
 
 
