@@ -341,18 +341,40 @@ _FAST_OPS: dict[type, Callable[[Any, int, Machine, dict[int, Any]], OpCode]] = {
 
 #: At most this many ops in one block.
 _MAX_BLOCK = 48
+#: At most this many ifs nested in one block (Python allows 20 nested blocks in a function).
+_MAX_NESTING = 10
 
 
-def _block_starts(ops: list[Any]) -> set[int]:
-    """The indexes a block starts at: where the runs of instructions are entered."""
-    starts = {0}
+def _indent(source: str, pad: str) -> str:
+    """``source`` written for the top of a block's ``try`` (8 spaces) moved to ``pad``."""
+    if pad == "        ":
+        return source
+    return "".join(pad + line[8:] for line in source.splitlines(keepends=True))
+
+
+def _entries(ops: list[Any]) -> set[int]:
+    """The indexes the interpreter loop enters a state's instructions at whatever the blocks
+    return: the state's start, after an ask (the reply) and after an op run by its handler (which
+    sets the program counter: the next op, or where a loop goes on)."""
+    entries = {0}
     for pc, op in enumerate(ops):
         kind = type(op)
-        if kind in (JumpUnlessOp, JumpOp, ForNextOp):
-            starts.add(op.target)
+        if kind is ForNextOp:
+            entries.add(op.target)
         if kind is AskOp or kind not in _FAST_OPS:
-            starts.update((pc, pc + 1))
-    return {pc for pc in starts if pc < len(ops)}
+            entries.update((pc, pc + 1))
+    return {pc for pc in entries if pc < len(ops)}
+
+
+def _successors(op: Any, pc: int) -> tuple[int, ...]:
+    """Where the loop goes after the op at ``pc`` run by its closure (an ask waits; a goto moves
+    to another state's start)."""
+    kind = type(op)
+    if kind in (AskOp, GotoOp):
+        return ()
+    if kind is JumpOp:
+        return (op.target,)
+    return (pc + 1, op.target) if kind in (JumpUnlessOp, ForNextOp) else (pc + 1,)
 
 
 class _BlockWriter:
@@ -365,43 +387,91 @@ class _BlockWriter:
                              "BaseException": BaseException})
         self.w.space["__builtins__"] = {}
 
-    def block(self, name: str, ops: list[Any], start: int, starts: set[int],
-              code: list[OpCode]) -> tuple[str, list[int]] | None:
+    def block(self, name: str, ops: list[Any], start: int, code: dict[str, list[OpCode]],
+              state: str) -> tuple[str, list[int]] | None:
         """The source of the block at ``start`` and the ops it writes out, or None where it would
         hold fewer than two ops.
 
-        The block goes on until an op that waits or moves (ask, goto, jump), an op it cannot
-        write out or the start of another block; an ask, a goto or an op run by its handler that
-        ends it is run by its closure, from the block (one call, no return to the loop)."""
-        lines: list[str] = []
-        written_out: list[int] = []
-        pc, count, goes_on = start, 0, True
-        while pc < len(ops) and count < _MAX_BLOCK:
+        The block runs on until an op that waits, moves or ends (ask, goto, an op it cannot write
+        out, which it runs by its closure: one call, no return to the loop), a jump back or out of
+        its reach (its index is returned to the loop), or :data:`_MAX_BLOCK` ops. An ``if`` whose
+        branches lie ahead is written as Python's ``if``/``else``: the ops after it are written
+        once, where the branches meet, so a turn that takes a branch stays in the block.
+        ``self.returned`` is then the indexes the block hands back to the loop."""
+        self.ops, self.code, self.state, self.count = ops, code, state, 0
+        self.written_out: list[int] = []
+        self.returned: list[int] = []
+        lines = self.run(start, len(ops), start, 2)
+        if self.count < 2:
+            return None
+        return (f"def {name}(g, s):\n    env = g.env\n    bindings = s.bindings\n    events = s.events\n"
+                f"    at = {start}\n    try:\n" + lines
+                + "    except BaseException:\n        s.pc = at  # the op that failed\n        raise\n"), self.written_out
+
+    def run(self, pc: int, stop: int, start: int, depth: int) -> str:
+        """The ops from ``pc`` up to ``stop`` (where the run goes on, past the end of an if's
+        branch), indented ``depth`` levels: ends with the return of the next index where the run
+        reaches ``stop`` and ``stop`` is the state's end (a branch that reaches its ``stop`` falls
+        through to what its ``if`` writes next)."""
+        ops, pad, text = self.ops, "    " * depth, ""
+        while pc < stop:
             op = ops[pc]
             kind = type(op)
+            if self.count >= _MAX_BLOCK or depth > _MAX_NESTING:
+                self.returned.append(pc)
+                return text + f"{pad}return {pc}\n"
+            if kind is JumpOp:
+                self.returned.append(op.target)
+                return text + f"{pad}return {op.target}\n"
+            if kind is JumpUnlessOp and pc < op.target <= stop:  # an if whose branches lie ahead
+                test = self.evaluated("ok", op, op.cond)
+                if test is not None:
+                    self.count += 1
+                    self.written_out.append(pc)
+                    end = op.target  # where the branch taken when the test holds ends
+                    last = ops[end - 1]
+                    inner = "    " * (depth + 1)
+                    text += f"{pad}at = {pc}\n" + _indent(test, pad)
+                    if end - 1 > pc and type(last) is JumpOp and end <= last.target <= stop:  # an else
+                        text += (f"{pad}if ok:\n{self.run(pc + 1, end - 1, start, depth + 1) or inner + 'pass' + chr(10)}"
+                                 f"{pad}else:\n{self.run(end, last.target, start, depth + 1) or inner + 'pass' + chr(10)}")
+                        pc = last.target
+                    else:
+                        text += f"{pad}if ok:\n{self.run(pc + 1, end, start, depth + 1) or inner + 'pass' + chr(10)}"
+                        pc = end
+                    continue
             written = None if kind in (AskOp, GotoOp) else self.op(op, pc)
             if written is None:  # an ask, a goto, an op it cannot write out: run by its closure
-                if pc != start and (pc not in starts or kind not in _FAST_OPS or kind in (AskOp, GotoOp)):
-                    lines.append(f"        at = {pc}\n        return {self.w.ref(code[pc])}(g, s)\n")
-                    count += 1
-                    goes_on = False
-                break
-            if pc != start and pc in starts:  # another block starts here
-                break
-            lines.append(f"        at = {pc}\n" + written)
-            written_out.append(pc)
-            count += 1
-            if kind is JumpOp:
-                goes_on = False
-                break
+                if pc == start:  # the block's first op is not written out: no block here
+                    self.count = 0
+                    return ""
+                self.count += 1
+                self.returned.extend(_successors(op, pc))
+                return text + self.closure_call(op, pc, pad)
+            if kind is JumpUnlessOp:  # written as `if not ok: return target`
+                self.returned.append(op.target)
+            text += f"{pad}at = {pc}\n" + _indent(written, pad)
+            self.written_out.append(pc)
+            self.count += 1
             pc += 1
-        if count < 2:
-            return None
-        if goes_on:
-            lines.append(f"        return {pc}\n")
-        return (f"def {name}(g, s):\n    env = g.env\n    bindings = s.bindings\n    events = s.events\n"
-                f"    at = {start}\n    try:\n" + "".join(lines)
-                + "    except BaseException:\n        s.pc = at  # the op that failed\n        raise\n"), written_out
+        if depth == 2:  # the block's own run, at the state's end
+            self.returned.append(pc)
+            text += f"{pad}return {pc}\n"
+        return text
+
+    def closure_call(self, op: Any, pc: int, pad: str) -> str:
+        """Run the op at ``pc`` by its closure and return what it returns; after a goto to a state
+        that starts with an ask, that ask, from here (the loop would call it next)."""
+        call = f"{pad}at = {pc}\n{pad}return {self.w.ref(self.code[self.state][pc])}(g, s)\n"
+        if type(op) is not GotoOp:
+            return call
+        target = self.machine.states[op.state].ops
+        if not target or type(target[0]) is not AskOp or target[0].probe:
+            return call
+        ask = self.code[op.state][0]
+        return (f"{pad}at = {pc}\n{pad}if {self.w.ref(self.code[self.state][pc])}(g, s) == {RELOAD} and not s.done:\n"
+                f"{pad}    at = 0  # in {op.state!r} now: its ask, which the loop would run next\n"
+                f"{pad}    return {self.w.ref(ask)}(g, s)\n{pad}return {RELOAD}\n")
 
     def renderer(self, template: Any) -> str:
         """The name, in the blocks' namespace, of a function of the names that renders ``template``
@@ -506,14 +576,23 @@ def _fuse_blocks(machine: Machine, code: dict[str, list[OpCode]]) -> set[tuple[s
     places: list[tuple[str, int, str]] = []
     inline: set[tuple[str, int]] = set()
     for state_name, state in machine.states.items():
-        starts = _block_starts(state.ops)
-        for start in sorted(starts):
+        # a block at each index the loop enters: the entries, then the indexes the blocks (or the
+        # closures where no block is made) hand back to the loop
+        todo, seen = sorted(_entries(state.ops), reverse=True), set()
+        while todo:
+            start = todo.pop()
+            if start in seen or start >= len(state.ops):
+                continue
+            seen.add(start)
             name = f"block_{len(places)}"
-            made = writer.block(name, state.ops, start, starts, code[state_name])
-            if made is not None:
-                sources.append(made[0])
-                places.append((state_name, start, name))
-                inline.update((state_name, pc) for pc in made[1])
+            made = writer.block(name, state.ops, start, code, state_name)
+            if made is None:
+                todo.extend(_successors(state.ops[start], start))
+                continue
+            sources.append(made[0])
+            places.append((state_name, start, name))
+            inline.update((state_name, pc) for pc in made[1])
+            todo.extend(writer.returned)
     if not sources:
         return set()
     space = writer.w.space

@@ -134,3 +134,77 @@ def test_errors_and_failures_inside_a_block(tmp_path, stmt):
             a, b = fast.step(reply), slow.step(reply)
             assert _view(fast, a) == _view(slow, b), (stmt, replies)
         assert (fast.outcome, fast.reason, fast.state.pc) == (slow.outcome, slow.reason, slow.state.pc)
+
+
+BRANCHES = """
+game b {{ version 1 }}
+role p {{ intro "Say a number." }}
+var n: int = 0
+var seen: list[int] = []
+move num by p = regex /(?P<n>-?\\d+)/ as {{ n: int }}
+state play {{
+  ask p "{{{{ 100 // (n - 4) }}}}"
+  parse num else reprompt 1 "a number, please"
+  set n = n + 1
+  if num.n > 50 {{
+    if num.n > 90 {{
+      end win
+    }} else if num.n > 70 {{
+      set seen = seen + [100 // (num.n - 80)]
+    }} else {{
+      tell p "between 50 and 70"
+    }}
+    set seen = seen + [1]
+  }} else if num.n < 0 {{
+    goto other
+  }} else {{
+    {stmt}
+    if num.n == 7 {{
+      ask p
+      parse num else lose
+      set seen = seen + [num.n]
+    }}
+  }}
+  for x in seen {{
+    if x == 3 {{
+      set n = n + 10
+    }}
+  }}
+  if n >= 6 end lose "too many"
+  tell p "n is {{{{ n }}}}"
+  goto play
+}}
+state other {{
+  set n = n + 100 // (n - 3)
+  if n > 200 goto play
+  ask p
+  parse num else abort "no number"
+  goto {back}
+}}
+limits {{ requests 12 }}
+"""
+
+
+@pytest.mark.parametrize("back", ["play", "other"])
+@pytest.mark.parametrize("stmt", ["set seen = seen + [num.n]", "check num.n != 5 else reprompt 1 \"not 5\"",
+                                  "set n = n + 10 // (num.n - 4)"])
+def test_ifs_written_as_python_ifs(tmp_path, stmt, back):
+    """A block writes an if whose branches lie ahead (else if, else, nested, one that asks, one that
+    moves to another state) as Python's if/else: every path, with its errors, runs as the handlers run it;
+    so does the ask a block runs after its goto (whose message fails when n is 4)."""
+    from gamelang.instances import Instance
+    from tests.conftest import compile_text
+
+    machine = compile_text(BRANCHES.format(stmt=stmt, back=back), tmp_path)
+    rng = random.Random(stmt + back)
+    numbers = ["95", "75", "80", "60", "3", "4", "5", "7", "-1", "x", "0", "3"]
+    for _ in range(60):
+        fast, slow = GameEnv(machine), OneOpAtATime(machine)
+        inst = Instance("e", "0", {})
+        a, b = fast.reset(inst), slow.reset(inst)
+        assert _view(fast, a) == _view(slow, b)
+        while not a.done:
+            reply = rng.choice(numbers)
+            a, b = fast.step(reply), slow.step(reply)
+            assert _view(fast, a) == _view(slow, b), (stmt, back)
+        assert fast.record() | {"started": 0, "duration_s": 0} == slow.record() | {"started": 0, "duration_s": 0}
