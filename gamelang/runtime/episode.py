@@ -84,7 +84,6 @@ class GameEnv:
         # episode: they are the same objects) under the state's mutable bindings.
         self.env: dict[str, Any] = {}
         self._code: dict[str, list[OpCode]] | None = None  # the machine's threaded code, once looked up
-        self._views: dict[str, RoleView] = {}  # each role's view, made on first request (see view)
 
     # ------------------------------------------------------------------ public API
     def reset(self, instance: Instance, seed: int = 0, episode: int = 0,
@@ -304,16 +303,10 @@ class GameEnv:
         return context
 
     def view(self, role: str) -> RoleView:
-        """The read-only view a player of ``role`` gets with its request.
-
-        It reads the episode when asked (its context is made at the call), so one view per role
-        serves every request of this env: made once, not at every turn."""
-        view = self._views.get(role)
-        if view is None:
-            machine = self.machine
-            view = self._views[role] = RoleView(machine.name, role, lambda name: machine.reference_player(role, name),
-                                                lambda: self.player_context(role), machine.tools_for(role))
-        return view
+        """The read-only view a player of ``role`` gets with its request."""
+        machine = self.machine
+        return RoleView(machine.name, role, lambda name: machine.reference_player(role, name),
+                        lambda: self.player_context(role), machine.tools_for(role))
 
     def token_turns(self, role: str) -> tuple[TokenTurn, ...]:
         """The role's replies at the token level so far (those whose player gave tokens)."""

@@ -275,16 +275,3 @@ def test_every_built_in_name_the_checker_allows_has_a_runtime_value(tmp_path):
     for name, declared in RUNTIME_BUILTINS.items():
         assert name in env.env, name
         assert type_of_value(env.env[name]).fits(declared), name
-
-
-def test_a_role_view_is_made_once_and_reads_the_episode_as_it_is_now(tmp_path):
-    machine = compile_text(TWO_ROLES, tmp_path)
-    env = GameEnv(machine)
-    env.reset(make_instance(machine, {}, 0))
-    view = env.view("a")
-    assert view.context()["n"] == 0 and view.context()["asks"] == 0
-    env.step("SAY: hi")
-    assert env.view("a") is view and env.view("b") is not view
-    assert view.context()["n"] == 1  # read at the call, not when the view was made
-    child = env.fork()
-    assert child.view("a") is not view and child.view("a").context()["n"] == 1
