@@ -275,3 +275,31 @@ def test_every_built_in_name_the_checker_allows_has_a_runtime_value(tmp_path):
     for name, declared in RUNTIME_BUILTINS.items():
         assert name in env.env, name
         assert type_of_value(env.env[name]).fits(declared), name
+
+
+def test_a_played_episode_is_freed_without_the_cyclic_collector():
+    """No reference cycle through an env (a view or a callback holding it): a finished episode is
+    freed as soon as it is let go, not at the next collection of a long run's garbage."""
+    import gc
+    import weakref
+
+    from gamelang.compiler import compile_file
+    from gamelang.instances import load_instances
+    from gamelang.registry import resolve_game
+    from gamelang.runtime.rollout import Assignment, RolloutEngine
+    from gamelang.runtime.scheduler import EpisodeJob
+
+    machine = compile_file(resolve_game("taboo")).machine
+    engine = RolloutEngine(Assignment())
+    gc.collect()
+    gc.disable()
+    try:
+        env = engine.start(EpisodeJob(machine, load_instances(machine)[0], 0, 0))
+        while not env.done:
+            engine.play_round([env])  # requests with views, scripted replies, feed
+        assert env.record()["outcome"] == "win"
+        gone = weakref.ref(env)
+        del env
+        assert gone() is None
+    finally:
+        gc.enable()
