@@ -5,10 +5,10 @@ through a list of callables, one per op, ``code(env, state) -> next pc`` (or :da
 :data:`RELOAD`). :func:`threaded_code` makes them for a machine: a closure per op with the op's
 fields as its own variables (the ``_fast_*`` functions; an op without one runs through its
 handler in :data:`OP_HANDLERS`), and, where a run of ops is entered, one function written out as
-Python source for the ops that follow (:class:`_BlockWriter`). Each is the handler's behaviour on
-its common path, with the rare paths (a failed check or parse, a limit) through the handler's own
-methods; tests/runtime/test_threaded_code.py runs every shipped game through this code and
-through the handlers one op at a time and compares everything.
+Python source for the ops that follow, ifs as Python's ifs (:class:`_BlockWriter`). Each is the
+handler's behaviour on its common path, with the rare paths (a failed check or parse, a limit)
+through the handler's own methods; tests/runtime/test_threaded_code.py runs every shipped game
+through this code and through the handlers one op at a time and compares everything.
 
 The source is written from the compiled machine alone: names, texts and patterns only as Python
 literals (``repr``), values the source needs by reference into its namespace, no builtins in
@@ -333,11 +333,12 @@ _FAST_OPS: dict[type, Callable[[Any, int, Machine, dict[int, Any]], OpCode]] = {
 
 
 # ---------------------------------------------------------------------- blocks
-# Where a run of instructions is entered (a state's start, a jump's target, after an ask or an op
-# run by its handler), the ops that follow are also written out as one Python function: each op's
-# common path as the closures above run it, expressions inline, its rare paths (a failed check or
-# parse, a limit) through the same methods. The entry of every other index stays its op's
-# closure, so any program counter a handler sets still runs.
+# Where a run of instructions is entered (a state's start, after an ask or an op run by its
+# handler, an index a block hands back to the loop), the ops that follow are also written out as
+# one Python function: each op's common path as the closures above run it, expressions inline, an
+# if whose branches lie ahead as Python's if/else, its rare paths (a failed check or parse, a
+# limit) through the same methods. The entry of every other index stays its op's closure, so any
+# program counter a handler sets still runs.
 
 #: At most this many ops in one block.
 _MAX_BLOCK = 48
@@ -409,10 +410,9 @@ class _BlockWriter:
                 + "    except BaseException:\n        s.pc = at  # the op that failed\n        raise\n"), self.written_out
 
     def run(self, pc: int, stop: int, start: int, depth: int) -> str:
-        """The ops from ``pc`` up to ``stop`` (where the run goes on, past the end of an if's
-        branch), indented ``depth`` levels: ends with the return of the next index where the run
-        reaches ``stop`` and ``stop`` is the state's end (a branch that reaches its ``stop`` falls
-        through to what its ``if`` writes next)."""
+        """The source of the ops from ``pc`` up to ``stop``, indented ``depth`` levels. A branch of
+        an if (deeper than 2) that reaches its ``stop`` falls through to what follows the if; the
+        block's own run (depth 2) ends by returning the index it reached."""
         ops, pad, text = self.ops, "    " * depth, ""
         while pc < stop:
             op = ops[pc]
@@ -430,14 +430,13 @@ class _BlockWriter:
                     self.written_out.append(pc)
                     end = op.target  # where the branch taken when the test holds ends
                     last = ops[end - 1]
-                    inner = "    " * (depth + 1)
                     text += f"{pad}at = {pc}\n" + _indent(test, pad)
                     if end - 1 > pc and type(last) is JumpOp and end <= last.target <= stop:  # an else
-                        text += (f"{pad}if ok:\n{self.run(pc + 1, end - 1, start, depth + 1) or inner + 'pass' + chr(10)}"
-                                 f"{pad}else:\n{self.run(end, last.target, start, depth + 1) or inner + 'pass' + chr(10)}")
+                        text += (f"{pad}if ok:\n{self.branch(pc + 1, end - 1, start, depth)}"
+                                 f"{pad}else:\n{self.branch(end, last.target, start, depth)}")
                         pc = last.target
                     else:
-                        text += f"{pad}if ok:\n{self.run(pc + 1, end, start, depth + 1) or inner + 'pass' + chr(10)}"
+                        text += f"{pad}if ok:\n{self.branch(pc + 1, end, start, depth)}"
                         pc = end
                     continue
             written = None if kind in (AskOp, GotoOp) else self.op(op, pc)
@@ -458,6 +457,10 @@ class _BlockWriter:
             self.returned.append(pc)
             text += f"{pad}return {pc}\n"
         return text
+
+    def branch(self, pc: int, stop: int, start: int, depth: int) -> str:
+        """The body of an if's branch (the ops from ``pc`` up to ``stop``), one level deeper."""
+        return self.run(pc, stop, start, depth + 1) or "    " * (depth + 1) + "pass\n"
 
     def closure_call(self, op: Any, pc: int, pad: str) -> str:
         """Run the op at ``pc`` by its closure and return what it returns; after a goto to a state
