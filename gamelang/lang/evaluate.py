@@ -272,31 +272,73 @@ def _compile_binary(op: str, left: Compiled, right: Compiled, right_expr: ex.Exp
     return lambda env: fn(left(env), right(env))
 
 
+def _pairs(container: Any, two: bool, what: str):
+    """What a comprehension goes over, counted against the evaluation's budget: (key, value) of a
+    map or (position, item) of a list for two names, (key, None) or (item, None) for one."""
+    if isinstance(container, dict):
+        pairs = container.items() if two else ((k, None) for k in container)
+    else:
+        pairs = enumerate(container) if two else ((x, None) for x in container)
+    return _iterate(pairs, what)
+
+
+def _collect(items: Any, what: str) -> list:
+    """The items a comprehension keeps, in a list of at most MAX_ITEMS (refused past that, as the
+    items come: the ones after are not worked out)."""
+    out: list = []
+    for item in items:
+        out.append(item)
+        if len(out) > MAX_ITEMS:
+            raise EvalError(f"{what}: the list would have more than {MAX_ITEMS:,} items")
+    return out
+
+
 def _compile_comprehension(e: ex.Comprehension) -> Compiled:
     source, item = _compile(e.source), _compile(e.item)
     cond = _compile(e.cond) if e.cond is not None else None
     names = e.names
+    two = len(names) == 2
     text = ex.unparse(e)
 
-    def run(env: Env) -> list:
-        container = source(env)
+    def kept(env: Env):
         local = _Local(env)
-        out: list = []
-        if isinstance(container, dict):
-            pairs = container.items() if len(names) == 2 else ((k, None) for k in container)
-        else:
-            pairs = enumerate(container) if len(names) == 2 else ((x, None) for x in container)
-        for first, second in _iterate(pairs, text):
+        for first, second in _pairs(source(env), two, text):
             local[names[0]] = first
-            if len(names) == 2:
+            if two:
                 local[names[1]] = second
             if cond is None or cond(local):
-                out.append(item(local))
-                if len(out) > MAX_ITEMS:
-                    raise EvalError(f"{text}: the list would have more than {MAX_ITEMS:,} items")
-        return out
+                yield item(local)
+
+    def run(env: Env) -> list:
+        return _collect(kept(env), text)
 
     return run
+
+
+def _key_call(func: str, keyed: Any, what: str) -> Any:
+    """``func`` (any, all, count, sum, sorted, min, max) of the (item, key) pairs ``keyed`` gives."""
+    if func == "any":
+        return any(k for _, k in keyed)
+    if func == "all":
+        return all(k for _, k in keyed)
+    if func == "count":
+        return sum(1 for _, k in keyed if k)
+    if func == "sum":
+        total = 0
+        for _, k in keyed:
+            total = _checked_int(total + k)
+        return total
+    pairs = list(keyed)
+    try:
+        if func == "sorted":
+            order = sorted(range(len(pairs)), key=lambda i: pairs[i][1])  # stable: equal keys keep their order
+            return [pairs[i][0] for i in order]
+        if not pairs:
+            raise EvalError(f"{what}: {func} of an empty list")
+        pick = min if func == "min" else max
+        return pick(pairs, key=lambda p: p[1])[0]
+    except TypeError:
+        raise EvalError(f"{what}: the keys cannot be compared") from None
 
 
 def _compile_key_call(e: ex.Call) -> Compiled:
@@ -312,28 +354,7 @@ def _compile_key_call(e: ex.Call) -> Compiled:
             yield x, body(local)
 
     def run(env: Env) -> Any:
-        if func == "any":
-            return any(k for _, k in keys(env))
-        if func == "all":
-            return all(k for _, k in keys(env))
-        if func == "count":
-            return sum(1 for _, k in keys(env) if k)
-        if func == "sum":
-            total = 0
-            for _, k in keys(env):
-                total = _checked_int(total + k)
-            return total
-        pairs = list(keys(env))
-        try:
-            if func == "sorted":
-                order = sorted(range(len(pairs)), key=lambda i: pairs[i][1])  # stable: equal keys keep their order
-                return [pairs[i][0] for i in order]
-            if not pairs:
-                raise EvalError(f"{text}: {func} of an empty list")
-            pick = min if func == "min" else max
-            return pick(pairs, key=lambda p: p[1])[0]
-        except TypeError:
-            raise EvalError(f"{text}: the keys cannot be compared") from None
+        return _key_call(func, keys(env), text)
 
     return run
 
@@ -348,6 +369,17 @@ def _compile_index(e: ex.Index) -> Compiled:
     return get
 
 
+def _slice_step(by: Any, what: str) -> Any:
+    """The step of a slice, checked before its bounds are worked out: none, or positive."""
+    if by is not None and by <= 0:
+        raise EvalError(f"{what}: the step of a slice must be positive, not {by}")
+    return by
+
+
+def _sliced(container: Any, by: Any, start: Any, end: Any) -> Any:
+    return container[start:end:by]
+
+
 def _compile_slice(e: ex.Slice) -> Compiled:
     """``xs[a:b:c]``: Python's slice (never longer than ``xs``), with a positive step only."""
     obj = _compile(e.obj)
@@ -355,10 +387,8 @@ def _compile_slice(e: ex.Slice) -> Compiled:
     text = ex.unparse(e)
 
     def get(env: Env) -> Any:
-        container, by = obj(env), step(env)
-        if by is not None and by <= 0:
-            raise EvalError(f"{text}: the step of a slice must be positive, not {by}")
-        return container[start(env):end(env):by]
+        container, by = obj(env), _slice_step(step(env), text)
+        return _sliced(container, by, start(env), end(env))
 
     return get
 
@@ -367,8 +397,8 @@ def _compile_slice(e: ex.Slice) -> Compiled:
 # The closures above make a call per node; the interpreter runs its instructions' expressions at
 # every turn, so those are also written out as one Python function each (compiled together, once
 # per machine): the same operations in the same order, the same helpers for everything checked
-# (text and list sizes, big numbers, division, `in`), the same errors. Indexing, slices,
-# comprehensions and key functions stay closures, called from the function.
+# (text and list sizes, big numbers, division, `in`, indexing and slicing, the budgets of
+# comprehensions and key functions), the same errors.
 
 #: Deeper expressions keep their closures (Python's parser limits nesting; the closures' own
 #: recursion is far from its limit at this depth, so both would give the same result).
@@ -402,10 +432,12 @@ class ExpressionWriter:
         self.space: dict[str, Any] = {
             "__builtins__": {}, "unset": _unset, "add": _add, "checked": _checked_int, "div": _div,
             "floordiv": _floordiv, "mod": _mod, "contains": _contains, "index": _index,
+            "collect": _collect, "pairs": _pairs, "steps": _iterate, "keyed": _key_call, "sliced": _sliced,
+            "slice_step": _slice_step,
         }
         self.counter = 0
-        #: Names read from Python locals of the written source rather than from ``env`` (name -> local);
-        #: while there are any, a node kept as a closure (which reads ``env``) cannot be written.
+        #: Names read from Python locals of the written source rather than from ``env`` (name -> local):
+        #: a comprehension's or key function's names, the score's ``won``, ``lost``, ...
         self.locals: dict[str, str] = {}
 
     def ref(self, value: Any) -> str:
@@ -468,10 +500,47 @@ class ExpressionWriter:
             return f"{_CHECKED[op]}({left}, {right})"
         if kind is ex.Index:  # the closure's order (the container, then the key) and errors
             return f"index({self.expr(e.obj, d)}, {self.expr(e.index, d)}, {ex.unparse(e)!r})"
-        # slices, comprehensions, key functions: their closure
-        if self.locals:
-            raise TypeError("a closure would read env, not the locals")
-        return f"{self.ref(_compile(e))}(env)"
+        if kind is ex.Comprehension:
+            return self._comprehension(e, d)
+        if kind is ex.Call:  # with a key function (the others are written above)
+            return self._key_call(e, d)
+        if kind is ex.Slice:  # the closure's order: the container, the step (checked), then the bounds
+            parts = [self.expr(x, d) if x is not None else "None" for x in (e.start, e.end, e.step)]
+            return f"sliced({self.expr(e.obj, d)}, slice_step({parts[2]}, {ex.unparse(e)!r}), {parts[0]}, {parts[1]})"
+        raise TypeError(f"cannot write {kind.__name__}")
+
+
+    def _scoped(self, names: dict[str, str], *exprs: ex.Expr | None, depth: int) -> list[str | None]:
+        """``exprs`` written with ``names`` (a comprehension's or key function's) read from the
+        Python locals they map to, over the names already local."""
+        outer = self.locals
+        self.locals = {**outer, **names}
+        try:
+            return [None if e is None else self.expr(e, depth) for e in exprs]
+        finally:
+            self.locals = outer
+
+    def _comprehension(self, e: ex.Comprehension, depth: int) -> str:
+        """What the closure does (``_pairs``, then the kept items through ``_collect``), as a
+        generator expression over Python locals: the source is looked up first, outside it (Python
+        allows no ``:=`` in a comprehension's iterable)."""
+        source, what, first, second, items = self.expr(e.source, depth), ex.unparse(e), self.temp(), self.temp(), self.temp()
+        names = {e.names[0]: first} | ({e.names[1]: second} if len(e.names) == 2 else {})
+        item, cond = self._scoped(names, e.item, e.cond, depth=depth)
+        kept = f" if {cond}" if cond is not None else ""
+        return (f"collect(({item} for {first}, {second} in {items}{kept}) "
+                f"if ({items} := pairs({source}, {len(e.names) == 2}, {what!r})) is not None else None, {what!r})")
+
+    def _key_call(self, e: ex.Call, depth: int) -> str:
+        """``func(source, x => body)`` as the closure runs it (``_key_call`` of the (item, key)
+        pairs), the pairs a generator expression over a Python local."""
+        key_fn = e.args[-1]
+        if not isinstance(key_fn, ex.KeyFunction) or len(e.args) != 2:
+            raise TypeError("not a call with a key function")
+        source, what, param, items = self.expr(e.args[0], depth), ex.unparse(e), self.temp(), self.temp()
+        (body,) = self._scoped({key_fn.param: param}, key_fn.body, depth=depth)
+        return (f"keyed({e.func!r}, (({param}, {body}) for {param} in {items}) "
+                f"if ({items} := steps({source}, {what!r})) is not None else None, {what!r})")
 
 
 def fast_expressions(closures: list[Compiled]) -> list[Compiled]:

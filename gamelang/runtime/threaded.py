@@ -624,7 +624,7 @@ def score_code(machine: Machine) -> Callable[[dict[str, Any], str], tuple[Any, f
     """:meth:`GameEnv._score` as one function of the env and the outcome, written out once per
     machine: the same values, errors and order, with ``won``, ``lost``, ``aborted``, ``outcome``
     (and, after the main score, ``main``) as Python locals instead of a copy of the env with them
-    added. None where an expression cannot be written so (a node kept as a closure reads the env)."""
+    added. None where an expression cannot be written (deeper than Python's parser takes)."""
     writer = ExpressionWriter()
     space = writer.space
     space.update({"Exception": Exception, "float": float, "eval_failed": GameEnv._eval_failed,

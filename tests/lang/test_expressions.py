@@ -52,7 +52,10 @@ def _extend(children):
         st.lists(children, max_size=3).map(lambda items: ex.ListLit(tuple(items))),
         st.tuples(children, children, st.one_of(st.none(), children))
         .map(lambda t: ex.Comprehension(t[0], ("x",), t[1], t[2])),
-        st.tuples(children, children).map(lambda t: ex.Call("sorted", (t[0], ex.KeyFunction("y", t[1])))),
+        st.tuples(children, children, st.one_of(st.none(), children))
+        .map(lambda t: ex.Comprehension(t[0], ("i", "x"), t[1], t[2])),
+        st.tuples(st.sampled_from(["sorted", "any", "all", "count", "sum", "min", "max"]), children, children)
+        .map(lambda t: ex.Call(t[0], (t[1], ex.KeyFunction("y", t[2])))),
     )
 
 

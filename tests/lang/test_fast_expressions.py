@@ -5,6 +5,8 @@ and where it keeps the closure (too deep)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -68,12 +70,60 @@ def test_too_deep_keeps_the_closure():
 
 
 def test_every_expression_of_the_shipped_games_is_written_out():
-    for game in ["taboo", "wordle", "wordle_withclue", "wordle_withcritic"]:
+    games = sorted(p.parent.name for p in (Path(__file__).resolve().parents[2] / "games").glob("*/*.game"))
+    for game in games:
         machine = compile_file(resolve_game(game)).machine
-        closures = [getattr(op, "cond", None) or getattr(op, "value", None) for state in machine.states.values()
-                    for op in state.ops]
+        closures = [getattr(op, "cond", None) or getattr(op, "value", None) or getattr(op, "items", None)
+                    for state in machine.states.values() for op in state.ops]
         closures = [c for c in closures if callable(c)]
         assert closures and all(f is not c for c, f in zip(closures, fast_expressions(closures))), game
+
+
+def written(text, *envs):
+    """``text`` written out (not left to its closure), with the closure's value or error in each env."""
+    closure = compile_expr(parse_expression(text))
+    (fast,) = fast_expressions([closure])
+    assert fast is not closure, text
+    for env in envs:
+        assert outcome(closure, dict(env)) == outcome(fast, dict(env)), (text, env)
+    return fast
+
+
+def test_comprehensions_key_functions_and_slices_are_written_out():
+    envs = [{"words": ["red", "blue", "red"], "m": {"a": [1, 2], "b": []}, "turn": 2, "n": None,
+             "rows": [{"w": "x", "k": 2}, {"w": "y", "k": 1}], "holes": [1, None, 3], "mixed": [1, "a"]},
+            {"words": [], "m": {}, "turn": "t", "n": 4, "rows": [], "holes": [None], "mixed": []},
+            {"words": "abc", "m": [3, 4], "turn": [5], "n": "s", "rows": [{"w": "z"}], "holes": {}, "mixed": [[1]]}]
+    for text in ["[w for w in words if w != 'red']", "[upper(w) for w in words]", "[i for i, w in words if w == 'red']",
+                 "[k for k in m]", "[len(v) for k, v in m if k != 'b']", "[[x * turn for x in v] for k, v in m]",
+                 "[w for w in words if turn > 1]", "[h + 1 for h in holes]", "[n for w in words]",
+                 "[r.w for r in rows if r.k > 1]", "[x for x in [y for y in words]]", "[turn for turn in words]",
+                 "sorted(words, w => len(w))", "sorted(rows, r => r.k)", "sorted(mixed, x => x)",
+                 "min(rows, r => r.k)", "max(words, w => w)", "min(words, w => 1 / 0)", "max(holes, h => h)",
+                 "any(words, w => w == 'blue')", "all(words, w => len(w) == 3)", "count(words, w => w == 'red')",
+                 "sum(rows, r => r.k)", "sum(holes, h => h)", "count(m, k => count(words, w => w == k) > 0)",
+                 "any(words, w => any(rows, r => r.w == w))", "sorted(words, w => [v for v in words if v < w])",
+                 "words[1:]", "words[turn:]", "words[:n]", "words[::turn]", "words[1:2:0]", "words[n:n:n]",
+                 "[w[1:] for w in words]", "words[1 / 0::0]", "words[:1 / 0:0]", "holes[::-1]"]:
+        written(text, *envs)
+
+
+def test_written_comprehensions_keep_the_limits():
+    from gamelang.lang.evaluate import MAX_STEPS
+    from gamelang.lang.functions import MAX_ITEMS
+
+    big = list(range(MAX_ITEMS + 1))
+    keep_all = written("[x for x in big]", {"big": big}, {"big": big[:-1]})
+    assert outcome(keep_all, {"big": big}) == ("error", "EvalError",
+                                               f"[x for x in big]: the list would have more than {MAX_ITEMS:,} items")
+    assert outcome(keep_all, {"big": big[:-1]}) == ("value", big[:-1])
+    written("[x for x in big if x > 5]", {"big": big + [1]})
+    side = MAX_STEPS // 1000  # the outer loop's items count too: 1000 + 1000 * side visits, one too many
+    nested = written("count(a, x => count(b, y => true) > 0)", {"a": list(range(1000)), "b": list(range(side))},
+                     {"a": list(range(999)), "b": list(range(side))})
+    assert outcome(nested, {"a": list(range(1000)), "b": list(range(side))}) == (
+        "error", "EvalError", f"count(b, y => true): the expression visits more than {MAX_STEPS:,} items")
+    assert outcome(nested, {"a": list(range(999)), "b": list(range(side))}) == ("value", 999)
 
 
 def test_functions_written_as_their_call_give_what_the_functions_give():
