@@ -192,6 +192,9 @@ def _text(s: str) -> str:
     return s
 
 
+_JUST_TEXT = {str}
+
+
 def text_weight(value: Any, budget: int) -> int:
     """About how many characters ``str(value)`` has, counted only until ``budget`` is passed.
 
@@ -199,6 +202,9 @@ def text_weight(value: Any, budget: int) -> int:
     times (cheap in memory, huge once written out). The walk stops as soon as the count passes
     ``budget``, so its cost is bounded by the budget, not by the value.
     """
+    if (type(value) is list or type(value) is tuple) and len(value) <= budget and value:
+        if set(map(type, value)) == _JUST_TEXT:  # texts only (the common case): the same sum, without the walk
+            return 2 + 2 * len(value) + sum(map(len, value))
     total = 0
     stack = [value]
     while stack and total <= budget:
@@ -509,6 +515,10 @@ def _sorted(xs):
 
 @builtin("unique", "list[T] -> list[T]", doc="The items without repetitions, in first-seen order.")
 def _unique(xs):
+    try:  # every item hashable (the common case): a dict keeps the first of equal items, in order
+        return list(dict.fromkeys(xs))
+    except TypeError:
+        pass
     # a set for the items that can be hashed keeps this linear (a list of 20,000 items is allowed)
     out, seen = [], set()
     for x in xs:
@@ -689,12 +699,15 @@ def _range(a, b=None):
 
 def _membership(items: list):
     """A membership test for ``items`` that is linear overall: a set of the hashable items."""
-    hashable, others = set(), []
-    for x in items:
-        try:
-            hashable.add(x)
-        except TypeError:  # a list or a map: compared one by one
-            others.append(x)
+    try:  # every item hashable (the common case)
+        hashable, others = set(items), []
+    except TypeError:
+        hashable, others = set(), []
+        for x in items:
+            try:
+                hashable.add(x)
+            except TypeError:  # a list or a map: compared one by one
+                others.append(x)
 
     def contains(x) -> bool:
         try:
