@@ -159,7 +159,20 @@ def default_value(t: Type) -> Any:
         return {}
     if isinstance(t, RecordT):
         return {n: default_value(ft) for n, ft in t.fields}
-    return {STR: "", INT: 0, FLOAT: 0.0, BOOL: False}.get(t, "")
+    return _SCALAR_DEFAULTS.get(t, "")
+
+
+_SCALAR_DEFAULTS: dict[Type, Any] = {STR: "", INT: 0, FLOAT: 0.0, BOOL: False}
+
+
+def default_record(tool: Tool) -> Callable[[], dict[str, Any]]:
+    """A function making the record of ``tool``'s arguments, each at its :func:`default_value`
+    (what a call of another tool holds for this one): worked out once, a new dict each time,
+    with new lists and maps inside."""
+    base = {a: default_value(arg.type) for a, arg in tool.args.items()}
+    if any(isinstance(v, (list, dict)) for v in base.values()):
+        return lambda: {a: default_value(arg.type) for a, arg in tool.args.items()}
+    return base.copy
 
 
 def record_type(move: Move, tools: dict[str, Tool] | None = None) -> RecordT:
@@ -185,6 +198,7 @@ class MoveParser:
             self.tools = offered_tools(move, tools)
             self.arg_adapters = {(t, a): _adapter_of(arg.type) for t, tool in self.tools.items()
                                  for a, arg in tool.args.items()}
+            self.default_records = {t: default_record(tool) for t, tool in self.tools.items()}
         elif self.kind == "regex":
             self.regex = compile_regex(move.regex or "", move.flags)
             self.groups = [n for n, _ in self.record.fields]
@@ -340,8 +354,8 @@ class MoveParser:
                 return ParseResult(False, error=f"{name}: argument '{a}' must be {arg.type}: {first['msg']}")
         record: dict[str, Any] = {"name": name, "id": str(data.get("id") or ""), "given": [a for a in tool.args
                                                                                             if a in args]}
-        for t, other in self.tools.items():
-            record[t] = values if t == name else {a: default_value(arg.type) for a, arg in other.args.items()}
+        for t, make in self.default_records.items():
+            record[t] = values if t == name else make()
         return ParseResult(True, record)
 
     def _parse_regex(self, reply: str) -> ParseResult:

@@ -177,3 +177,16 @@ def test_tool_results_show_in_transcripts(booking):
 
     items = _items(reference_episode(booking).record())
     assert {"kind": "to", "role": "agent (tool search_hotels)", "text": '["Cedar", "Alder"]'} in items
+
+
+def test_the_arguments_of_tools_not_called_are_their_defaults_in_new_containers(tmp_path):
+    from tests.conftest import compile_text
+
+    m = compile_text(TOOLS_GAME.replace('tool book(name: str)', 'tool book(name: str, tags?: list[str], at?: float)'),
+                     tmp_path)
+    parser = m.moves["call"]
+    first, second = (parser.parse('{"name": "search", "arguments": {"query": "q"}}').value for _ in range(2))
+    assert first["book"] == {"name": "", "tags": [], "at": 0.0} and first["search"] == {"query": "q", "limit": 0}
+    assert first["book"]["tags"] is not second["book"]["tags"] and first["book"] is not second["book"]
+    booked = parser.parse('{"name": "book", "arguments": {"name": "x"}}').value
+    assert booked["search"] == {"query": "", "limit": 0} and booked["search"] is not first["search"]
