@@ -28,6 +28,7 @@ bench: install
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/writepath.py
 	$(BIN)/python bench/interpreter.py
+	$(BIN)/python bench/interpreter.py --all --repeat 5
 	$(BIN)/python bench/compile.py
 
 # Train a tiny model from scratch on shapes (SFT, then DPO, then GRPO) and measure it on held-out

@@ -18,7 +18,12 @@ whose parsers and templates are wrapped before its blocks are written: the block
 the parts adds a little to each, so the shares are approximate; the headline figures come from
 the passes without it.
 
+With ``--all``, every shipped game instead, one line each (the interpreter alone, CPU per turn,
+best pass): the games with tools, queries and comprehensions cost more per turn than taboo and
+wordle, and this is where a change to them shows.
+
     python bench/interpreter.py [--game taboo --game wordle] [--repeat 20] [--no-breakdown]
+    python bench/interpreter.py --all [--repeat 5]
 """
 
 from __future__ import annotations
@@ -52,34 +57,66 @@ def main() -> None:
     ap.add_argument("--game", action="append", help="a game (repeatable; default taboo and wordle)")
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--no-breakdown", action="store_true", help="skip the passes that time the parts")
+    ap.add_argument("--all", action="store_true", help="every shipped game, one line each")
     args = ap.parse_args()
+    if args.all:
+        every_game(args.repeat)
+        return
     for game in args.game or ["taboo", "wordle"]:
         measure(game, args.repeat, not args.no_breakdown)
+
+
+def every_game(repeat: int) -> None:
+    """One line per shipped game: the interpreter alone, CPU per turn, best of ``repeat`` passes."""
+    print(f"{'game':<20} {'episodes':>8} {'turns':>6} {'us/turn':>8}  (interpreter alone, CPU, best of {repeat} passes;"
+          f" TextArena's Taboo-v0: {TEXTARENA_US:g} us/step)")
+    for path in sorted((ROOT / "games").glob("*/*.game")):
+        machine = compile_file(path).machine
+        instances = load_instances(machine)
+        one_pass, turns = replayer(machine, instances)
+        cpu = []
+        for _ in range(repeat):
+            c0 = time.process_time()
+            one_pass()
+            cpu.append(time.process_time() - c0)
+        print(f"{path.parent.name:<20} {len(instances):>8} {turns:>6} {1e6 * min(cpu) / max(turns, 1):>8.1f}")
+
+
+def scripted_replies(machine, instances) -> tuple[dict[tuple[str, str], list[str]], float]:
+    """The scripted players' replies in each episode of ``instances`` (collected by a run with the
+    scheduler), and the seconds that run took."""
+    records: list[dict] = []
+    t0 = time.perf_counter()
+    run_jobs([EpisodeJob(machine, inst, 0, 0) for inst in instances], Assignment(), 8, records.append)
+    seconds = time.perf_counter() - t0
+    return {(r["experiment"], r["instance"]): [e["text"] for e in r["events"] if e["type"] == "reply"]
+            for r in records}, seconds
+
+
+def replay(env: GameEnv, instances, scripts: dict[tuple[str, str], list[str]]) -> Callable[[], None]:
+    """One pass: every episode replayed into ``env`` (reset, then a step per recorded reply)."""
+    def one_pass() -> None:
+        for inst in instances:
+            replies = iter(scripts[(inst.experiment, inst.id)])
+            turn = env.reset(inst)
+            while not turn.done:
+                turn = env.step(next(replies))
+    return one_pass
+
+
+def replayer(machine, instances) -> tuple[Callable[[], None], int]:
+    """A pass replaying the scripted players' replies into one env, and the turns in a pass."""
+    scripts, _ = scripted_replies(machine, instances)
+    return replay(GameEnv(machine), instances, scripts), sum(len(v) for v in scripts.values())
 
 
 def measure(game: str, repeat: int, breakdown: bool = True) -> None:
     machine = compile_file(resolve_game(game)).machine
     instances = load_instances(machine)
-    jobs = [EpisodeJob(machine, inst, 0, 0) for inst in instances]
-    records: list[dict] = []
-    t0 = time.perf_counter()
-    run_jobs(jobs, Assignment(), 8, records.append)
-    end_to_end = time.perf_counter() - t0
-    scripts = {(r["experiment"], r["instance"]): [e["text"] for e in r["events"] if e["type"] == "reply"]
-               for r in records}
+    scripts, end_to_end = scripted_replies(machine, instances)
     turns = sum(len(v) for v in scripts.values())
 
-    def replay(env: GameEnv) -> Callable[[], None]:
-        """One pass: every episode replayed into ``env`` (reset, then a step per recorded reply)."""
-        def one_pass() -> None:
-            for inst in instances:
-                replies = iter(scripts[(inst.experiment, inst.id)])
-                turn = env.reset(inst)
-                while not turn.done:
-                    turn = env.step(next(replies))
-        return one_pass
-
-    one_pass = replay(GameEnv(machine))
+    one_pass = replay(GameEnv(machine), instances, scripts)
     timings, cpu = [], []
     for _ in range(repeat):
         t0, c0 = time.perf_counter(), time.process_time()
@@ -96,7 +133,7 @@ def measure(game: str, repeat: int, breakdown: bool = True) -> None:
           f"{1e6 * median / turns / TEXTARENA_US:.2f}x TextArena's {TEXTARENA_US:g} us/step (target <= 1)")
     if breakdown:
         timed_machine = compile_file(resolve_game(game)).machine  # its blocks are not written yet
-        parts = timed_parts(replay(GameEnv(timed_machine)), max(1, repeat // 2), timed_machine)
+        parts = timed_parts(replay(GameEnv(timed_machine), instances, scripts), max(1, repeat // 2), timed_machine)
         # the rest: the best pass without the timing, less the parts (the interpreter's own work)
         parts["total"] = min(cpu)
         parts["interpreter (the rest)"] = max(0.0, min(cpu) - parts["templates"] - parts["reply parsing"])
