@@ -208,3 +208,27 @@ def test_ifs_written_as_python_ifs(tmp_path, stmt, back):
             a, b = fast.step(reply), slow.step(reply)
             assert _view(fast, a) == _view(slow, b), (stmt, back)
         assert fast.record() | {"started": 0, "duration_s": 0} == slow.record() | {"started": 0, "duration_s": 0}
+
+
+def test_ifs_nested_deeper_than_a_block_writes(tmp_path):
+    """Fourteen ifs, one in the other: a block writes ten of them, the loop and the next block go on."""
+    from gamelang.instances import Instance
+    from tests.conftest import compile_text
+
+    depth = 14
+    nested = "".join(f"{'  ' * i}if num.n > {i} {{\n{'  ' * i}  set n = n + 1\n" for i in range(depth))
+    nested += "".join(f"{'  ' * i}}}\n" for i in reversed(range(depth)))
+    game = ("game d { version 1 }\nrole p { intro \"Say a number.\" }\nvar n: int = 0\n"
+            "move num by p = regex /(?P<n>-?\\d+)/ as { n: int }\n"
+            f"state play {{\n  ask p\n  parse num else lose\n{nested}  if n > 20 end win\n  goto play\n}}\n"
+            "limits { requests 6 }\n")
+    machine = compile_text(game, tmp_path)
+    for replies in (["20", "3"], ["13", "9", "0", "14"], ["5", "x"], ["11", "12", "13"]):
+        fast, slow = GameEnv(machine), OneOpAtATime(machine)
+        a, b = fast.reset(Instance("e", "0", {})), slow.reset(Instance("e", "0", {}))
+        for reply in replies:
+            if a.done:
+                break
+            a, b = fast.step(reply), slow.step(reply)
+            assert _view(fast, a) == _view(slow, b), replies
+        assert fast.record() | {"started": 0, "duration_s": 0} == slow.record() | {"started": 0, "duration_s": 0}
