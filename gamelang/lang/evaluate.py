@@ -539,8 +539,13 @@ class ExpressionWriter:
             raise TypeError("not a call with a key function")
         source, what, param, items = self.expr(e.args[0], depth), ex.unparse(e), self.temp(), self.temp()
         (body,) = self._scoped({key_fn.param: param}, key_fn.body, depth=depth)
-        return (f"keyed({e.func!r}, (({param}, {body}) for {param} in {items}) "
-                f"if ({items} := steps({source}, {what!r})) is not None else None, {what!r})")
+        over = f"if ({items} := steps({source}, {what!r})) is not None else None"
+        # any, all and count need only the keys: what _key_call does with them, without the pairs
+        if e.func in ("any", "all"):
+            return f"{self.ref(any if e.func == 'any' else all)}(({body} for {param} in {items}) {over})"
+        if e.func == "count":
+            return f"{self.ref(sum)}((1 for {param} in {items} if {body}) {over})"
+        return f"keyed({e.func!r}, (({param}, {body}) for {param} in {items}) {over}, {what!r})"
 
 
 def fast_expressions(closures: list[Compiled]) -> list[Compiled]:
