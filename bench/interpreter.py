@@ -7,8 +7,9 @@ request answered. The end-to-end figure with the scheduler and scripted players 
 
 Wall time is what a run waits for; CPU time (time.process_time) moves less on a busy machine,
 and its best pass least of all. The anchor is TextArena's cost per step on Taboo-v0, 17 us, as
-measured for issue 14 on the same kind of machine (TextArena is not a dependency and is not run
-here).
+measured for issue 14 on the same kind of machine. TextArena is not a dependency; with
+``--textarena PYTHON`` (a Python that has it installed), bench/textarena_taboo.py measures its
+step on this machine too, and the ratio to that is printed beside the anchor's.
 
 A second set of passes, with the parts timed, says where a turn's time goes: rendering the game's
 templates, parsing replies (RE2's matcher, about 1.5-2 us a reply, within it), the rest (the
@@ -23,6 +24,7 @@ best pass): the games with tools, queries and comprehensions cost more per turn 
 wordle, and this is where a change to them shows.
 
     python bench/interpreter.py [--game taboo --game wordle] [--repeat 20] [--no-breakdown]
+                                [--textarena PYTHON]
     python bench/interpreter.py --all [--repeat 5]
 """
 
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -58,12 +61,26 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--no-breakdown", action="store_true", help="skip the passes that time the parts")
     ap.add_argument("--all", action="store_true", help="every shipped game, one line each")
+    ap.add_argument("--textarena", metavar="PYTHON", help="a Python with TextArena: its Taboo-v0 step measured here too")
     args = ap.parse_args()
     if args.all:
         every_game(args.repeat)
         return
-    for game in args.game or ["taboo", "wordle"]:
-        measure(game, args.repeat, not args.no_breakdown)
+    turn_us = {game: measure(game, args.repeat, not args.no_breakdown) for game in args.game or ["taboo", "wordle"]}
+    if args.textarena:
+        fresh, reused = textarena_step_us(args.textarena)
+        print(f"TextArena Taboo-v0 on this machine: {fresh:.1f} us/step with a new env per episode, {reused:.1f} "
+              f"with one env for every episode (issue 14: {TEXTARENA_US:g})")
+        print("gamelang, per turn, against it: " + ", ".join(
+            f"{game} {us / fresh:.2f}x" for game, us in turn_us.items()))
+
+
+def textarena_step_us(python: str) -> tuple[float, float]:
+    """TextArena's Taboo-v0 step, in microseconds, run by ``python`` (bench/textarena_taboo.py):
+    with a new env per episode, and with one env for every episode."""
+    out = subprocess.run([python, str(ROOT / "bench" / "textarena_taboo.py"), "--rounds", "3"], check=True,
+                         capture_output=True, text=True).stdout.split()
+    return float(out[-2]), float(out[-1])
 
 
 def every_game(repeat: int) -> None:
@@ -110,7 +127,8 @@ def replayer(machine, instances) -> tuple[Callable[[], None], int]:
     return replay(GameEnv(machine), instances, scripts), sum(len(v) for v in scripts.values())
 
 
-def measure(game: str, repeat: int, breakdown: bool = True) -> None:
+def measure(game: str, repeat: int, breakdown: bool = True) -> float:
+    """Print the interpreter's figures for ``game``; return its median wall time per turn, in us."""
     machine = compile_file(resolve_game(game)).machine
     instances = load_instances(machine)
     scripts, end_to_end = scripted_replies(machine, instances)
@@ -143,6 +161,7 @@ def measure(game: str, repeat: int, breakdown: bool = True) -> None:
                           f"({100 * parts.get(name, 0.0) / parts['total']:.0f}%)" for name in order))
     print(f"end to end with scripted players and the scheduler: {turns / end_to_end:,.0f} turns/s, "
           f"{1e6 * end_to_end / turns:.1f} us/turn (one pass, includes rendering the players' replies)")
+    return 1e6 * median / turns
 
 
 def timed_parts(one_pass, repeat: int, machine) -> dict[str, float]:
