@@ -31,8 +31,8 @@ REQUESTS, PARSED, VIOLATED = "Request Count", "Parsed Request Count", "Violated 
 SUCCESS_RATIO, MAIN_SCORE = "Request Success Ratio", "Main Score"
 
 
-#: The kinds of events :func:`violated_requests` reads (a tuple: a hand-edited record's type may be unhashable).
-_COUNTED = ("ask", "parse", "check", "reprompt", "end")
+#: The kinds of events :func:`violated_requests` reads.
+_COUNTED = frozenset(("ask", "parse", "check", "reprompt", "end"))
 
 
 def violated_requests(events: Iterable[dict[str, Any]]) -> list[bool]:
@@ -49,9 +49,13 @@ def violated_requests(events: Iterable[dict[str, Any]]) -> list[bool]:
     parsed = failed = aborted = False
     failed_check: str | None = None
     reprompted: set[str] = set()
+    counted = _COUNTED
     for event in events:
         kind = event.get("type")
-        if kind not in _COUNTED:  # most events (state, set, tell, reply) say nothing about requests
+        try:
+            if kind not in counted:  # most events (state, set, tell, reply) say nothing about requests
+                continue
+        except TypeError:  # an unhashable type, in a hand-edited record: none of those kinds
             continue
         if kind == "ask":
             if flags:  # close the previous request
