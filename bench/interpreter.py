@@ -68,19 +68,31 @@ def main() -> None:
         return
     turn_us = {game: measure(game, args.repeat, not args.no_breakdown) for game in args.game or ["taboo", "wordle"]}
     if args.textarena:
-        fresh, reused = textarena_step_us(args.textarena)
+        measured = textarena_step_us(args.textarena)
+        if measured is None:
+            return
+        fresh, reused = measured
         print(f"TextArena Taboo-v0 on this machine: {fresh:.1f} us/step with a new env per episode, {reused:.1f} "
               f"with one env for every episode (issue 14: {TEXTARENA_US:g})")
         print("gamelang, per turn, against it: " + ", ".join(
             f"{game} {us / fresh:.2f}x" for game, us in turn_us.items()))
 
 
-def textarena_step_us(python: str) -> tuple[float, float]:
+def textarena_step_us(python: str) -> tuple[float, float] | None:
     """TextArena's Taboo-v0 step, in microseconds, run by ``python`` (bench/textarena_taboo.py):
-    with a new env per episode, and with one env for every episode."""
-    out = subprocess.run([python, str(ROOT / "bench" / "textarena_taboo.py"), "--rounds", "3"], check=True,
-                         capture_output=True, text=True).stdout.split()
-    return float(out[-2]), float(out[-1])
+    with a new env per episode, and with one env for every episode; None (and why, printed) where
+    it cannot be run."""
+    try:
+        done = subprocess.run([python, str(ROOT / "bench" / "textarena_taboo.py"), "--rounds", "3"],
+                              capture_output=True, text=True)
+        out = done.stdout.split()
+        if done.returncode == 0 and len(out) >= 2:
+            return float(out[-2]), float(out[-1])
+        why = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+    except (OSError, ValueError) as err:
+        why = str(err)
+    print(f"TextArena could not be measured with {python}: {why}")
+    return None
 
 
 def every_game(repeat: int) -> None:
