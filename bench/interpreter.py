@@ -61,7 +61,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--no-breakdown", action="store_true", help="skip the passes that time the parts")
     ap.add_argument("--all", action="store_true", help="every shipped game, one line each")
-    ap.add_argument("--textarena", metavar="PYTHON", help="a Python with TextArena: its Taboo-v0 step measured here too")
+    ap.add_argument("--textarena", metavar="PYTHON",
+                    help="a Python with TextArena: its Taboo-v0 step measured here too")
     args = ap.parse_args()
     if args.all:
         every_game(args.repeat)

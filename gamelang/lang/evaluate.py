@@ -509,7 +509,6 @@ class ExpressionWriter:
             return f"sliced({self.expr(e.obj, d)}, slice_step({parts[2]}, {ex.unparse(e)!r}), {parts[0]}, {parts[1]})"
         raise TypeError(f"cannot write {kind.__name__}")
 
-
     def _scoped(self, names: dict[str, str], *exprs: ex.Expr | None, depth: int) -> list[str | None]:
         """``exprs`` written with ``names`` (a comprehension's or key function's) read from the
         Python locals they map to, over the names already local."""
@@ -524,7 +523,8 @@ class ExpressionWriter:
         """What the closure does (``_pairs``, then the kept items through ``_collect``), as a
         generator expression over Python locals: the source is looked up first, outside it (Python
         allows no ``:=`` in a comprehension's iterable)."""
-        source, what, first, second, items = self.expr(e.source, depth), ex.unparse(e), self.temp(), self.temp(), self.temp()
+        source, what = self.expr(e.source, depth), ex.unparse(e)
+        first, second, items = self.temp(), self.temp(), self.temp()
         names = {e.names[0]: first} | ({e.names[1]: second} if len(e.names) == 2 else {})
         item, cond = self._scoped(names, e.item, e.cond, depth=depth)
         kept = f" if {cond}" if cond is not None else ""

@@ -405,9 +405,10 @@ class _BlockWriter:
         lines = self.run(start, len(ops), start, 2)
         if self.count < 2:
             return None
-        return (f"def {name}(g, s):\n    env = g.env\n    bindings = s.bindings\n    events = s.events\n"
-                f"    at = {start}\n    try:\n" + lines
-                + "    except BaseException:\n        s.pc = at  # the op that failed\n        raise\n"), self.written_out
+        source = (f"def {name}(g, s):\n    env = g.env\n    bindings = s.bindings\n    events = s.events\n"
+                  f"    at = {start}\n    try:\n" + lines
+                  + "    except BaseException:\n        s.pc = at  # the op that failed\n        raise\n")
+        return source, self.written_out
 
     def run(self, pc: int, stop: int, start: int, depth: int) -> str:
         """The source of the ops from ``pc`` up to ``stop``, indented ``depth`` levels. A branch of
