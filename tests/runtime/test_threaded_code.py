@@ -43,6 +43,26 @@ def _view(env: GameEnv, turn) -> tuple:
             s.pc, s.current, s.events, s.bindings, s.counters, s.histories, s.pending, s.probing, s.paid, s.rewards)
 
 
+def _unstamped(env: GameEnv) -> dict:
+    """The env's record without the times it was played at."""
+    return env.record() | {"started": 0, "duration_s": 0}
+
+
+def play_both(machine, inst, replies: list[str], context=None) -> tuple[GameEnv, GameEnv]:
+    """Play ``inst`` in the threaded env and in :class:`OneOpAtATime`, giving both each of ``replies``
+    until the episode ends: the same views after the reset and every step, the same record at the end."""
+    fast, slow = GameEnv(machine), OneOpAtATime(machine)
+    a, b = fast.reset(inst), slow.reset(inst)
+    assert _view(fast, a) == _view(slow, b), context
+    for reply in replies:
+        if a.done:
+            break
+        a, b = fast.step(reply), slow.step(reply)
+        assert _view(fast, a) == _view(slow, b), context
+    assert _unstamped(fast) == _unstamped(slow), context
+    return fast, slow
+
+
 def reference_replies(machine, instances) -> dict[tuple[str, str], list[str]]:
     """The replies the game's scripted players give in each of ``instances``' episodes, by key."""
     records: list[dict] = []
@@ -87,7 +107,7 @@ def test_threaded_code_runs_as_the_handlers_do(game):
                 assert _view(fast, a) == _view(slow, b), (game, inst.id, turns)
                 turns += 1
             assert slow.runs == turns  # the handlers' loop ran at the reset and at every step
-            assert fast.record() | {"started": 0, "duration_s": 0} == slow.record() | {"started": 0, "duration_s": 0}
+            assert _unstamped(fast) == _unstamped(slow)
 
 
 ERRORS = """
@@ -121,18 +141,9 @@ def test_errors_and_failures_inside_a_block(tmp_path, stmt):
     from tests.conftest import compile_text
 
     machine = compile_text(ERRORS.format(stmt=stmt), tmp_path)
+    inst = load_instances(machine)[0]
     for replies in (["2"], ["x", "2"], ["5", "5", "1"], ["7", "1", "3", "4"], ["1", "x", "x"], ["0", "3"]):
-        fast, slow = GameEnv(machine), OneOpAtATime(machine)
-        inst = load_instances(machine)[0] if machine.instance_source else None
-        if inst is None:
-            from gamelang.instances import Instance
-            inst = Instance("e", "0", {"target": 3})
-        a, b = fast.reset(inst), slow.reset(inst)
-        for reply in replies:
-            if a.done:
-                break
-            a, b = fast.step(reply), slow.step(reply)
-            assert _view(fast, a) == _view(slow, b), (stmt, replies)
+        fast, slow = play_both(machine, inst, replies, (stmt, replies))
         assert (fast.outcome, fast.reason, fast.state.pc) == (slow.outcome, slow.reason, slow.state.pc)
 
 
@@ -198,16 +209,9 @@ def test_ifs_written_as_python_ifs(tmp_path, stmt, back):
     machine = compile_text(BRANCHES.format(stmt=stmt, back=back), tmp_path)
     rng = random.Random(stmt + back)
     numbers = ["95", "75", "80", "60", "3", "4", "5", "7", "-1", "x", "0", "3"]
-    for _ in range(60):
-        fast, slow = GameEnv(machine), OneOpAtATime(machine)
-        inst = Instance("e", "0", {})
-        a, b = fast.reset(inst), slow.reset(inst)
-        assert _view(fast, a) == _view(slow, b)
-        while not a.done:
-            reply = rng.choice(numbers)
-            a, b = fast.step(reply), slow.step(reply)
-            assert _view(fast, a) == _view(slow, b), (stmt, back)
-        assert fast.record() | {"started": 0, "duration_s": 0} == slow.record() | {"started": 0, "duration_s": 0}
+    for _ in range(60):  # the request limit (12) ends every episode within 40 replies
+        fast, _ = play_both(machine, Instance("e", "0", {}), [rng.choice(numbers) for _ in range(40)], (stmt, back))
+        assert fast.done
 
 
 def test_ifs_nested_deeper_than_a_block_writes(tmp_path):
@@ -224,11 +228,4 @@ def test_ifs_nested_deeper_than_a_block_writes(tmp_path):
             "limits { requests 6 }\n")
     machine = compile_text(game, tmp_path)
     for replies in (["20", "3"], ["13", "9", "0", "14"], ["5", "x"], ["11", "12", "13"]):
-        fast, slow = GameEnv(machine), OneOpAtATime(machine)
-        a, b = fast.reset(Instance("e", "0", {})), slow.reset(Instance("e", "0", {}))
-        for reply in replies:
-            if a.done:
-                break
-            a, b = fast.step(reply), slow.step(reply)
-            assert _view(fast, a) == _view(slow, b), replies
-        assert fast.record() | {"started": 0, "duration_s": 0} == slow.record() | {"started": 0, "duration_s": 0}
+        play_both(machine, Instance("e", "0", {}), replies, replies)
